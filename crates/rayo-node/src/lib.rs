@@ -1,0 +1,4 @@
+//! The Rayo node: the only crate that does I/O. It drives the sans-io
+//! protocol state machines of the core crates over real sockets.
+
+pub mod connection;

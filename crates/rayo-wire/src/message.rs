@@ -1,0 +1,267 @@
+//! BOLT 1 messages and the message envelope: a two-byte type, the payload,
+//! then an optional TLV extension.
+//!
+//! [`Message`] is the enum later crates grow (channel, commitment, gossip
+//! messages). Decoding follows BOLT 1's "it's ok to be odd" rule: an unknown
+//! odd type decodes to [`Message::Unknown`], which the receiver ignores; an
+//! unknown even type is [`DecodeError::UnknownEvenMessage`], which closes the
+//! connection.
+
+use bitcoin::constants::ChainHash;
+
+use crate::features::Features;
+use crate::ids::ChannelId;
+use crate::ser::{DecodeError, Reader, WriteExt};
+use crate::tlv::{check_unknown_stream, TlvReader, TlvWriter};
+
+/// The largest message the BOLT 8 transport carries.
+pub const MAX_MESSAGE_LEN: usize = 65535;
+
+/// Above this, a `ping` asks for no `pong` at all (BOLT 1).
+pub const PING_NO_PONG_THRESHOLD: u16 = 65532;
+
+/// Message type numbers of BOLT 1.
+pub mod msg_type {
+    /// `warning`
+    pub const WARNING: u16 = 1;
+    /// `init`
+    pub const INIT: u16 = 16;
+    /// `error`
+    pub const ERROR: u16 = 17;
+    /// `ping`
+    pub const PING: u16 = 18;
+    /// `pong`
+    pub const PONG: u16 = 19;
+}
+
+/// `init`: the first message on every connection, announcing features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Init {
+    /// The combined feature vector (`globalfeatures` OR `features` on read;
+    /// written entirely into `features`, with `globalfeatures` empty).
+    pub features: Features,
+    /// The `networks` TLV: the chains the sender cares about, if given.
+    pub networks: Option<Vec<ChainHash>>,
+    /// The `remote_addr` TLV: how the sender sees our address, if given.
+    pub remote_addr: Option<Vec<u8>>,
+}
+
+/// `error`: the sender failed the channel (or all channels if the id is zero).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorMessage {
+    /// The channel concerned, or [`ChannelId::ALL`].
+    pub channel_id: ChannelId,
+    /// Free-form data, usually ASCII text.
+    pub data: Vec<u8>,
+}
+
+/// `warning`: something is wrong but nothing was failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The channel concerned, or [`ChannelId::ALL`].
+    pub channel_id: ChannelId,
+    /// Free-form data, usually ASCII text.
+    pub data: Vec<u8>,
+}
+
+/// `ping`: keep-alive that asks for a `pong` of `num_pong_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ping {
+    /// How many bytes the `pong` should carry; 65532 or more means no pong.
+    pub num_pong_bytes: u16,
+    /// Padding, ignored by the receiver.
+    pub ignored: Vec<u8>,
+}
+
+/// `pong`: the answer to a `ping`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pong {
+    /// Padding of the length the `ping` asked for.
+    pub ignored: Vec<u8>,
+}
+
+impl ErrorMessage {
+    /// The data as text when it is printable ASCII, as BOLT 1 asks before
+    /// printing it verbatim; otherwise its hex form.
+    pub fn printable_data(&self) -> String {
+        printable(&self.data)
+    }
+}
+
+impl Warning {
+    /// Like [`ErrorMessage::printable_data`].
+    pub fn printable_data(&self) -> String {
+        printable(&self.data)
+    }
+}
+
+fn printable(data: &[u8]) -> String {
+    if data.iter().all(|b| (32..=126).contains(b)) {
+        String::from_utf8_lossy(data).into_owned()
+    } else {
+        data.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl Ping {
+    /// The `pong` this ping asks for, or `None` when BOLT 1 says to ignore it.
+    pub fn response(&self) -> Option<Pong> {
+        (self.num_pong_bytes < PING_NO_PONG_THRESHOLD).then(|| Pong {
+            ignored: vec![0; usize::from(self.num_pong_bytes)],
+        })
+    }
+}
+
+/// Every message Rayo understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// `init` (16)
+    Init(Init),
+    /// `error` (17)
+    Error(ErrorMessage),
+    /// `warning` (1)
+    Warning(Warning),
+    /// `ping` (18)
+    Ping(Ping),
+    /// `pong` (19)
+    Pong(Pong),
+    /// A message of an unknown odd type, which BOLT 1 says to ignore.
+    Unknown {
+        /// The odd type number.
+        msg_type: u16,
+    },
+}
+
+/// A message could not be encoded because a field is too long for its
+/// length prefix or the whole exceeds [`MAX_MESSAGE_LEN`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("message too long to encode")]
+pub struct EncodeError;
+
+impl Message {
+    /// The two-byte type of this message.
+    pub fn msg_type(&self) -> u16 {
+        match self {
+            Message::Init(_) => msg_type::INIT,
+            Message::Error(_) => msg_type::ERROR,
+            Message::Warning(_) => msg_type::WARNING,
+            Message::Ping(_) => msg_type::PING,
+            Message::Pong(_) => msg_type::PONG,
+            Message::Unknown { msg_type } => *msg_type,
+        }
+    }
+
+    /// Decodes one whole message (type, payload and extension).
+    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let ty = r.u16().map_err(|_| DecodeError::MissingMessageType)?;
+        let msg = match ty {
+            msg_type::INIT => Message::Init(decode_init(&mut r)?),
+            msg_type::ERROR => {
+                let (channel_id, data) = decode_channel_text(&mut r)?;
+                Message::Error(ErrorMessage { channel_id, data })
+            }
+            msg_type::WARNING => {
+                let (channel_id, data) = decode_channel_text(&mut r)?;
+                Message::Warning(Warning { channel_id, data })
+            }
+            msg_type::PING => {
+                let num_pong_bytes = r.u16()?;
+                let ignored = r.u16_prefixed()?.to_vec();
+                check_unknown_stream(r.rest())?;
+                Message::Ping(Ping {
+                    num_pong_bytes,
+                    ignored,
+                })
+            }
+            msg_type::PONG => {
+                let ignored = r.u16_prefixed()?.to_vec();
+                check_unknown_stream(r.rest())?;
+                Message::Pong(Pong { ignored })
+            }
+            odd if odd % 2 == 1 => Message::Unknown { msg_type: odd },
+            even => return Err(DecodeError::UnknownEvenMessage(even)),
+        };
+        Ok(msg)
+    }
+
+    /// Encodes the message, type first. [`Message::Unknown`] carries no
+    /// payload and encodes as its bare type.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        out.put_u16(self.msg_type());
+        match self {
+            Message::Init(init) => encode_init(init, &mut out)?,
+            Message::Error(ErrorMessage { channel_id, data })
+            | Message::Warning(Warning { channel_id, data }) => {
+                out.extend_from_slice(&channel_id.0);
+                out.put_u16_prefixed(data).ok_or(EncodeError)?;
+            }
+            Message::Ping(ping) => {
+                out.put_u16(ping.num_pong_bytes);
+                out.put_u16_prefixed(&ping.ignored).ok_or(EncodeError)?;
+            }
+            Message::Pong(pong) => {
+                out.put_u16_prefixed(&pong.ignored).ok_or(EncodeError)?;
+            }
+            Message::Unknown { .. } => {}
+        }
+        if out.len() > MAX_MESSAGE_LEN {
+            return Err(EncodeError);
+        }
+        Ok(out)
+    }
+}
+
+const INIT_TLV_NETWORKS: u64 = 1;
+const INIT_TLV_REMOTE_ADDR: u64 = 3;
+
+fn decode_init(r: &mut Reader<'_>) -> Result<Init, DecodeError> {
+    let global = Features::from_wire(r.u16_prefixed()?);
+    let local = Features::from_wire(r.u16_prefixed()?);
+    let mut init = Init {
+        features: global.union(&local),
+        networks: None,
+        remote_addr: None,
+    };
+    for record in TlvReader::new(r.rest()) {
+        let record = record?;
+        match record.ty {
+            INIT_TLV_NETWORKS => {
+                let chains = record.decode_exact(|r| {
+                    let mut chains = Vec::with_capacity(r.remaining() / 32);
+                    while !r.is_empty() {
+                        chains.push(r.chain_hash()?);
+                    }
+                    Ok(chains)
+                })?;
+                init.networks = Some(chains);
+            }
+            INIT_TLV_REMOTE_ADDR => init.remote_addr = Some(record.value.to_vec()),
+            _ => record.reject_unknown()?,
+        }
+    }
+    Ok(init)
+}
+
+fn encode_init(init: &Init, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    out.put_u16(0);
+    out.put_u16_prefixed(&init.features.to_wire())
+        .ok_or(EncodeError)?;
+    let mut tlv = TlvWriter::new(out);
+    if let Some(networks) = &init.networks {
+        let chains: Vec<u8> = networks.iter().flat_map(|c| c.to_bytes()).collect();
+        tlv.record(INIT_TLV_NETWORKS, &chains);
+    }
+    if let Some(addr) = &init.remote_addr {
+        tlv.record(INIT_TLV_REMOTE_ADDR, addr);
+    }
+    Ok(())
+}
+
+fn decode_channel_text(r: &mut Reader<'_>) -> Result<(ChannelId, Vec<u8>), DecodeError> {
+    let channel_id = ChannelId(r.array()?);
+    let data = r.u16_prefixed()?.to_vec();
+    check_unknown_stream(r.rest())?;
+    Ok((channel_id, data))
+}
