@@ -16,15 +16,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bitcoin::constants::ChainHash;
+use lightning::ln::msgs::BaseMessageHandler;
 use lightning::ln::peer_handler::{
     ErroringMessageHandler, IgnoringMessageHandler, MessageHandler, PeerManager,
 };
 use lightning::sign::{KeysManager, NodeSigner, Recipient};
 use lightning::util::logger::{Logger, Record};
 use lightning_net_tokio::SocketDescriptor;
-use rayo_node::connection::Connection;
-use rayo_wire::features::Features;
-use rayo_wire::message::{Init, Message, Ping, Pong};
+use rayo_node::connection::{default_init, Connection};
+use rayo_wire::message::{Message, Ping, Pong};
 use rayo_wire::secp256k1::{PublicKey, Secp256k1, SecretKey};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -130,16 +130,6 @@ fn rayo_ephemeral() -> SecretKey {
     SecretKey::from_slice(&RAYO_EPHEMERAL_SECRET).expect("valid secret")
 }
 
-/// The `init` Rayo sends: its default features, and regtest as its only
-/// chain (so the `networks` TLV is exercised as well).
-fn rayo_init() -> Message {
-    Message::Init(Init {
-        features: Features::rayo_init(),
-        networks: Some(vec![ChainHash::REGTEST]),
-        remote_addr: None,
-    })
-}
-
 /// Receives the next message on `conn`, failing the test if none arrives
 /// within [`STEP_TIMEOUT`] or the connection breaks; `what` names the step
 /// for the failure message.
@@ -161,13 +151,42 @@ async fn send(conn: &mut Connection, msg: &Message, what: &str) {
     }
 }
 
-/// Exchanges `init` in both directions and checks LDK's `init` parses as one.
+/// Exchanges `init` through Rayo's own `exchange_init` (so Rayo's feature
+/// and network checks run against what LDK really sends), advertising
+/// regtest so the `networks` TLV is exercised too. Also checks that Rayo
+/// decoded exactly the feature bits LDK advertises.
 async fn exchange_init(conn: &mut Connection) {
-    send(conn, &rayo_init(), "Rayo's init").await;
-    match recv(conn, "LDK's init").await {
-        Message::Init(_) => {}
-        other => panic!("expected LDK's init, got {other:?}"),
-    }
+    let ours = default_init(ChainHash::REGTEST);
+    let theirs = match tokio::time::timeout(STEP_TIMEOUT, conn.exchange_init(ours)).await {
+        Ok(Ok(init)) => init,
+        Ok(Err(e)) => panic!("init exchange with LDK failed: {e:?}"),
+        Err(_) => panic!("timed out exchanging init with LDK"),
+    };
+    assert_eq!(
+        theirs.features.set_bits().collect::<Vec<_>>(),
+        ldk_init_bits(),
+        "Rayo decoded LDK's init feature bits exactly"
+    );
+}
+
+/// The feature bits LDK puts in its `init`: the union of what its message
+/// handlers provide (only `ErroringMessageHandler` provides any).
+fn ldk_init_bits() -> Vec<usize> {
+    // These handlers ignore the peer's id; any valid key will do.
+    let (_, any_id) = rayo_keys();
+    // Fully qualified calls: both handlers `Deref` to themselves, which
+    // sends method-call auto-deref into a loop.
+    let features =
+        BaseMessageHandler::provided_init_features(&ErroringMessageHandler::new(), any_id)
+            | BaseMessageHandler::provided_init_features(&IgnoringMessageHandler {}, any_id);
+    le_bits(features.le_flags())
+}
+
+/// The feature bits set in a little-endian LDK feature bit field, ascending.
+fn le_bits(le_flags: &[u8]) -> Vec<usize> {
+    (0..le_flags.len() * 8)
+        .filter(|bit| le_flags[bit / 8] & (1 << (bit % 8)) != 0)
+        .collect()
 }
 
 /// Polls `cond` until it holds, failing after [`STEP_TIMEOUT`]. LDK handles
@@ -202,6 +221,14 @@ async fn wait_ldk_lists_rayo(ldk: &LdkNode, rayo_id: PublicKey, inbound: bool) {
         "LDK's view of the connection direction"
     );
     assert_eq!(peers.len(), 1, "LDK has exactly one peer");
+    assert_eq!(
+        le_bits(rayo.init_features.le_flags()),
+        default_init(ChainHash::REGTEST)
+            .features
+            .set_bits()
+            .collect::<Vec<_>>(),
+        "LDK decoded exactly the feature bits Rayo sent"
+    );
 }
 
 /// Rayo pings LDK asking for [`PONG_LEN`] bytes and checks the pong carries
