@@ -11,22 +11,30 @@
 //! * [`ldk_dials_rayo`]: LDK is the initiator, Rayo the responder; LDK's own
 //!   ping timer is used to prove Rayo's pongs keep the connection alive.
 
+#[path = "../support/ldk.rs"]
+mod ldk;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bitcoin::constants::ChainHash;
 use lightning::ln::msgs::BaseMessageHandler;
-use lightning::ln::peer_handler::{
-    ErroringMessageHandler, IgnoringMessageHandler, MessageHandler, PeerManager,
-};
-use lightning::sign::{KeysManager, NodeSigner, Recipient};
-use lightning::util::logger::{Logger, Record};
-use lightning_net_tokio::SocketDescriptor;
+use lightning::ln::peer_handler::{ErroringMessageHandler, IgnoringMessageHandler};
 use rayo_node::connection::{default_init, Connection};
 use rayo_wire::message::{Message, Ping, Pong};
 use rayo_wire::secp256k1::{PublicKey, Secp256k1, SecretKey};
 use tokio::net::{TcpListener, TcpStream};
+
+use ldk::LdkNode;
+
+/// Seed of LDK's `KeysManager` (and thus LDK's node id); fixed so runs are
+/// reproducible.
+const LDK_SEED: [u8; 32] = [0x33; 32];
+
+/// Randomness LDK derives its handshake ephemeral keys from; fixed so runs
+/// are reproducible.
+const LDK_EPHEMERAL_DATA: [u8; 32] = [0x44; 32];
 
 /// Upper bound for a whole test, so a protocol hang fails CI instead of
 /// blocking it.
@@ -45,78 +53,6 @@ const RAYO_NODE_SECRET: [u8; 32] = [0x11; 32];
 
 /// Rayo's handshake ephemeral secret; fixed so runs are reproducible.
 const RAYO_EPHEMERAL_SECRET: [u8; 32] = [0x22; 32];
-
-/// Seed of LDK's `KeysManager` (and thus LDK's node id); fixed so runs are
-/// reproducible.
-const LDK_SEED: [u8; 32] = [0x33; 32];
-
-/// Randomness LDK derives its handshake ephemeral keys from; fixed so runs
-/// are reproducible.
-const LDK_EPHEMERAL_DATA: [u8; 32] = [0x44; 32];
-
-/// LDK `Logger` that writes every record to stderr, so that when a test fails
-/// the captured output shows LDK's own reason (e.g. "Peer ... requires
-/// features unknown to us: [..]") for dropping Rayo.
-struct StderrLogger;
-
-impl Logger for StderrLogger {
-    fn log(&self, record: Record) {
-        eprintln!(
-            "LDK {:<5} [{}:{}] {}",
-            record.level, record.module_path, record.line, record.args
-        );
-    }
-}
-
-/// The concrete LDK peer manager: no channels (channel messages are answered
-/// with an error), no gossip, no onion or custom messages. This is the
-/// smallest LDK node that still runs the full transport, `init` feature
-/// negotiation and ping/pong liveness logic.
-type LdkPeerManager = PeerManager<
-    SocketDescriptor,
-    ErroringMessageHandler,
-    IgnoringMessageHandler,
-    IgnoringMessageHandler,
-    Arc<StderrLogger>,
-    IgnoringMessageHandler,
-    Arc<KeysManager>,
-    IgnoringMessageHandler,
->;
-
-/// An LDK node: its peer manager and its node id (the key Rayo must
-/// authenticate during the handshake).
-struct LdkNode {
-    /// Shared with lightning-net-tokio's per-connection tasks.
-    peer_manager: Arc<LdkPeerManager>,
-    /// LDK's static node public key.
-    node_id: PublicKey,
-}
-
-/// Builds an LDK node with deterministic keys.
-fn ldk_node() -> LdkNode {
-    let keys = Arc::new(KeysManager::new(&LDK_SEED, 1_700_000_000, 0, true));
-    let node_id = keys
-        .get_node_id(Recipient::Node)
-        .expect("KeysManager has a node id");
-    let handlers = MessageHandler {
-        chan_handler: ErroringMessageHandler::new(),
-        route_handler: IgnoringMessageHandler {},
-        onion_message_handler: IgnoringMessageHandler {},
-        custom_message_handler: IgnoringMessageHandler {},
-        send_only_message_handler: IgnoringMessageHandler {},
-    };
-    let peer_manager = PeerManager::new(
-        handlers,
-        1_700_000_000,
-        &LDK_EPHEMERAL_DATA,
-        Arc::new(StderrLogger),
-        keys,
-    );
-    LdkNode {
-        peer_manager: Arc::new(peer_manager),
-        node_id,
-    }
-}
 
 /// Rayo's fixed static secret and the node id derived from it.
 fn rayo_keys() -> (SecretKey, PublicKey) {
@@ -275,7 +211,7 @@ async fn with_timeout(body: impl std::future::Future<Output = ()>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rayo_dials_ldk() {
     with_timeout(async {
-        let ldk = ldk_node();
+        let ldk = LdkNode::new(LDK_SEED, LDK_EPHEMERAL_DATA);
         let (rayo_secret, rayo_id) = rayo_keys();
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -318,7 +254,7 @@ async fn rayo_dials_ldk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ldk_dials_rayo() {
     with_timeout(async {
-        let ldk = ldk_node();
+        let ldk = LdkNode::new(LDK_SEED, LDK_EPHEMERAL_DATA);
         let (rayo_secret, rayo_id) = rayo_keys();
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
