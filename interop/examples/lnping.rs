@@ -47,7 +47,9 @@ fn parse_args() -> anyhow::Result<Args> {
             }
             "--network" => {
                 let name = it.next().context("--network needs a name")?;
-                args.network = name.parse().with_context(|| format!("unknown network {name}"))?;
+                args.network = name
+                    .parse()
+                    .with_context(|| format!("unknown network {name}"))?;
             }
             target => {
                 let (key, addr) = target
@@ -93,7 +95,10 @@ async fn start_ldk_peer() -> anyhow::Result<(PublicKey, SocketAddr)> {
             }
         }
     });
-    println!("no target given: started an LDK peer (lightning 0.2) at {}@{addr}", node.node_id);
+    println!(
+        "no target given: started an LDK peer (lightning 0.2) at {}@{addr}",
+        node.node_id
+    );
     Ok((node.node_id, addr))
 }
 
@@ -152,7 +157,10 @@ async fn main() -> anyhow::Result<()> {
                 Ok(msg) => match msg? {
                     Message::Pong(pong) => {
                         if pong.ignored.len() != usize::from(num_pong_bytes) {
-                            bail!("pong of {} bytes, asked for {num_pong_bytes}", pong.ignored.len());
+                            bail!(
+                                "pong of {} bytes, asked for {num_pong_bytes}",
+                                pong.ignored.len()
+                            );
                         }
                         println!("pong {i}: {num_pong_bytes} bytes in {:?}", sent.elapsed());
                         break;

@@ -20,7 +20,10 @@ fn public(byte: u8) -> PublicKey {
 }
 
 /// A listener whose accepted connections go through Rayo's responder.
-async fn rayo_listener() -> (std::net::SocketAddr, tokio::task::JoinHandle<Result<Connection, ConnectionError>>) {
+async fn rayo_listener() -> (
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<Result<Connection, ConnectionError>>,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
@@ -56,12 +59,18 @@ async fn handshake_and_messages_work_both_ways() {
     assert_eq!(client.remote_node_id(), public(0x21));
 
     let init = default_init(ChainHash::REGTEST);
-    let (theirs, _) = tokio::join!(client.exchange_init(init.clone()), server.exchange_init(init.clone()));
+    let (theirs, _) = tokio::join!(
+        client.exchange_init(init.clone()),
+        server.exchange_init(init.clone())
+    );
     assert_eq!(theirs.unwrap(), init);
 
     // Enough messages to cross two key rotations in each direction.
     for i in 0..1200u16 {
-        let ping = Message::Ping(Ping { num_pong_bytes: i, ignored: vec![0; 3] });
+        let ping = Message::Ping(Ping {
+            num_pong_bytes: i,
+            ignored: vec![0; 3],
+        });
         client.send(&ping).await.unwrap();
         assert_eq!(server.recv().await.unwrap(), ping);
     }
@@ -86,7 +95,9 @@ async fn corrupt_act_one_is_a_handshake_error() {
     stream.write_all(&act_one).await.unwrap();
     assert!(matches!(
         server.await.unwrap(),
-        Err(ConnectionError::Handshake(HandshakeError::BadTag { act: 1 }))
+        Err(ConnectionError::Handshake(HandshakeError::BadTag {
+            act: 1
+        }))
     ));
     // Rayo closed the socket: the peer reads end of file.
     let mut rest = Vec::new();
@@ -109,7 +120,10 @@ async fn bad_mac_after_the_handshake_closes_the_connection() {
     let (addr, server) = rayo_listener().await;
     let (mut stream, mut transport) = raw_initiator(addr).await;
     let mut server = server.await.unwrap().unwrap();
-    let mut frame = transport.encryptor.encrypt(&[0x00, 0x12, 0, 1, 0, 0]).unwrap();
+    let mut frame = transport
+        .encryptor
+        .encrypt(&[0x00, 0x12, 0, 1, 0, 0])
+        .unwrap();
     let last = frame.len() - 1;
     frame[last] ^= 1;
     stream.write_all(&frame).await.unwrap();
@@ -127,17 +141,28 @@ async fn malformed_and_unknown_even_messages_are_errors_unknown_odd_is_skipped()
 
     // An unknown odd message is skipped; the ping after it is delivered.
     let mut wire = transport.encryptor.encrypt(&[0x80, 0x01, 1, 2, 3]).unwrap();
-    wire.extend(transport.encryptor.encrypt(&[0x00, 0x12, 0, 5, 0, 0]).unwrap());
+    wire.extend(
+        transport
+            .encryptor
+            .encrypt(&[0x00, 0x12, 0, 5, 0, 0])
+            .unwrap(),
+    );
     stream.write_all(&wire).await.unwrap();
     assert_eq!(
         server.recv().await.unwrap(),
-        Message::Ping(Ping { num_pong_bytes: 5, ignored: vec![] })
+        Message::Ping(Ping {
+            num_pong_bytes: 5,
+            ignored: vec![]
+        })
     );
 
     // A ping cut short.
     let frame = transport.encryptor.encrypt(&[0x00, 0x12, 0]).unwrap();
     stream.write_all(&frame).await.unwrap();
-    assert!(matches!(server.recv().await, Err(ConnectionError::Decode(_))));
+    assert!(matches!(
+        server.recv().await,
+        Err(ConnectionError::Decode(_))
+    ));
 
     let (addr, server) = rayo_listener().await;
     let (mut stream, mut transport) = raw_initiator(addr).await;
@@ -146,7 +171,9 @@ async fn malformed_and_unknown_even_messages_are_errors_unknown_odd_is_skipped()
     stream.write_all(&frame).await.unwrap();
     assert!(matches!(
         server.recv().await,
-        Err(ConnectionError::Decode(rayo_wire::ser::DecodeError::UnknownEvenMessage(0x22)))
+        Err(ConnectionError::Decode(
+            rayo_wire::ser::DecodeError::UnknownEvenMessage(0x22)
+        ))
     ));
 }
 
@@ -162,8 +189,14 @@ async fn a_peer_on_another_network_is_refused() {
         client.exchange_init(default_init(ChainHash::BITCOIN)),
         server.exchange_init(default_init(ChainHash::REGTEST))
     );
-    assert!(matches!(client_result, Err(ConnectionError::NoCommonNetwork)));
-    assert!(matches!(server_result, Err(ConnectionError::NoCommonNetwork)));
+    assert!(matches!(
+        client_result,
+        Err(ConnectionError::NoCommonNetwork)
+    ));
+    assert!(matches!(
+        server_result,
+        Err(ConnectionError::NoCommonNetwork)
+    ));
 }
 
 #[tokio::test]
@@ -182,6 +215,8 @@ async fn a_peer_requiring_an_unknown_feature_is_refused() {
     );
     assert!(matches!(
         server_result,
-        Err(ConnectionError::Features(rayo_wire::features::FeatureError::UnsupportedRequired(200)))
+        Err(ConnectionError::Features(
+            rayo_wire::features::FeatureError::UnsupportedRequired(200)
+        ))
     ));
 }

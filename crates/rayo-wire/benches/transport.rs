@@ -1,5 +1,6 @@
 //! BOLT 8 speed: encrypting and decrypting 1 KiB frames, and one full
 //! three-act handshake (both sides, including the ECDH operations).
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rayo_wire::noise::{InitiatorAwaitingActTwo, ResponderAwaitingActOne, Transport};

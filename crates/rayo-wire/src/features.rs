@@ -217,11 +217,7 @@ impl Features {
     /// Checks every feature's dependencies are set too.
     pub fn check_dependencies(&self) -> Result<(), FeatureError> {
         for feature in Feature::ALL.into_iter().filter(|f| self.supports(*f)) {
-            if let Some(missing) = feature
-                .dependencies()
-                .iter()
-                .find(|d| !self.supports(**d))
-            {
+            if let Some(missing) = feature.dependencies().iter().find(|d| !self.supports(**d)) {
                 return Err(FeatureError::MissingDependency {
                     feature,
                     missing: *missing,

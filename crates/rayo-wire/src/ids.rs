@@ -140,7 +140,16 @@ mod tests {
 
     #[test]
     fn short_channel_id_rejects_bad_text() {
-        for bad in ["", "1x2", "1x2x3x4", "16777216x0x0", "0x16777216x0", "0x0x65536", "axbxc", "-1x0x0"] {
+        for bad in [
+            "",
+            "1x2",
+            "1x2x3x4",
+            "16777216x0x0",
+            "0x16777216x0",
+            "0x0x65536",
+            "axbxc",
+            "-1x0x0",
+        ] {
             assert!(bad.parse::<ShortChannelId>().is_err(), "{bad}");
         }
     }

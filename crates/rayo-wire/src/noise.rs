@@ -118,7 +118,13 @@ impl SymmetricState {
     }
 
     /// `decryptWithAD(k, n, h, ciphertext)`, then mixes the ciphertext in.
-    fn decrypt_and_hash(&mut self, key: &[u8; 32], nonce: u64, ciphertext: &[u8], act: u8) -> Result<Vec<u8>, HandshakeError> {
+    fn decrypt_and_hash(
+        &mut self,
+        key: &[u8; 32],
+        nonce: u64,
+        ciphertext: &[u8],
+        act: u8,
+    ) -> Result<Vec<u8>, HandshakeError> {
         let (body, tag) = ciphertext.split_at(ciphertext.len() - MAC_LEN);
         let mut plain = body.to_vec();
         open(key, nonce, &self.h, &mut plain, tag).map_err(|_| HandshakeError::BadTag { act })?;
@@ -258,14 +264,22 @@ impl InitiatorAwaitingActTwo {
         let (remote_ephemeral, temp_k2) =
             read_ephemeral_act(&mut self.state, act_two, 2, &self.ephemeral)?;
         let mut act = [0u8; ACT_THREE_LEN];
-        self.state
-            .encrypt_and_hash(&temp_k2, 1, &self.local_static_pub.serialize(), &mut act[1..50]);
+        self.state.encrypt_and_hash(
+            &temp_k2,
+            1,
+            &self.local_static_pub.serialize(),
+            &mut act[1..50],
+        );
         let temp_k3 = self
             .state
             .mix_key(&ecdh(&remote_ephemeral, &self.local_static));
-        self.state.encrypt_and_hash(&temp_k3, 0, &[], &mut act[50..]);
+        self.state
+            .encrypt_and_hash(&temp_k3, 0, &[], &mut act[50..]);
         let (sk, rk) = self.state.split();
-        Ok((Transport::new(self.remote_static, self.state.ck, sk, rk), act))
+        Ok((
+            Transport::new(self.remote_static, self.state.ck, sk, rk),
+            act,
+        ))
     }
 }
 
@@ -280,7 +294,11 @@ pub struct ResponderAwaitingActOne {
 impl ResponderAwaitingActOne {
     /// Prepares to answer an incoming connection. `ephemeral` must be fresh
     /// randomness for every connection.
-    pub fn new<C: Signing>(secp: &Secp256k1<C>, local_static: SecretKey, ephemeral: SecretKey) -> Self {
+    pub fn new<C: Signing>(
+        secp: &Secp256k1<C>,
+        local_static: SecretKey,
+        ephemeral: SecretKey,
+    ) -> Self {
         Self {
             state: SymmetricState::new(&local_static.public_key(secp)),
             local_static,
@@ -322,7 +340,9 @@ impl ResponderAwaitingActThree {
     /// the initiator's static key.
     pub fn process_act_three(mut self, act_three: &[u8]) -> Result<Transport, HandshakeError> {
         let body = parse_act(act_three, 3, ACT_THREE_LEN)?;
-        let rs = self.state.decrypt_and_hash(&self.temp_k2, 1, &body[..49], 3)?;
+        let rs = self
+            .state
+            .decrypt_and_hash(&self.temp_k2, 1, &body[..49], 3)?;
         let remote_static = parse_key(&rs, 3)?;
         let temp_k3 = self.state.mix_key(&ecdh(&remote_static, &self.ephemeral));
         self.state.decrypt_and_hash(&temp_k3, 0, &body[49..], 3)?;
@@ -389,9 +409,17 @@ impl Transport {
     pub fn new(remote_static: PublicKey, ck: [u8; 32], sk: [u8; 32], rk: [u8; 32]) -> Self {
         Self {
             remote_static,
-            encryptor: Encryptor(CipherState { ck, key: sk, nonce: 0 }),
+            encryptor: Encryptor(CipherState {
+                ck,
+                key: sk,
+                nonce: 0,
+            }),
             decryptor: Decryptor {
-                cipher: CipherState { ck, key: rk, nonce: 0 },
+                cipher: CipherState {
+                    ck,
+                    key: rk,
+                    nonce: 0,
+                },
                 buffer: Vec::new(),
                 pending_len: None,
             },
@@ -405,7 +433,8 @@ pub struct Encryptor(CipherState);
 impl Encryptor {
     /// Appends the encrypted frame of `msg` to `out`.
     pub fn encrypt_into(&mut self, msg: &[u8], out: &mut Vec<u8>) -> Result<(), TransportError> {
-        let len = u16::try_from(msg.len()).map_err(|_| TransportError::MessageTooLong(msg.len()))?;
+        let len =
+            u16::try_from(msg.len()).map_err(|_| TransportError::MessageTooLong(msg.len()))?;
         let start = out.len();
         out.extend_from_slice(&len.to_be_bytes());
         let tag = self.0.seal(&mut out[start..start + 2]);
@@ -479,7 +508,8 @@ impl Decryptor {
 
     fn decrypt_length_header(&mut self) -> Result<usize, TransportError> {
         let mut len = [self.buffer[0], self.buffer[1]];
-        self.cipher.open(&mut len, &self.buffer[2..LENGTH_HEADER_LEN])?;
+        self.cipher
+            .open(&mut len, &self.buffer[2..LENGTH_HEADER_LEN])?;
         self.buffer.drain(..LENGTH_HEADER_LEN);
         Ok(usize::from(u16::from_be_bytes(len)))
     }

@@ -155,7 +155,11 @@ const N1_FAILURES: &[&str] = &[
 #[test]
 fn tlv_failures_in_any_namespace() {
     let long = value_truncated_stream();
-    for stream in ANY_NAMESPACE_FAILURES.iter().copied().chain([long.as_str()]) {
+    for stream in ANY_NAMESPACE_FAILURES
+        .iter()
+        .copied()
+        .chain([long.as_str()])
+    {
         let bytes = unhex(stream);
         assert!(decode_n1(&bytes).is_err(), "n1 accepted {stream}");
         assert!(decode_n2(&bytes).is_err(), "n2 accepted {stream}");

@@ -159,18 +159,39 @@ fn vector_pair() -> (Transport, Transport) {
     let pk: PublicKey = RS_PUB.parse().unwrap();
     let ck = unhex(CK).try_into().unwrap();
     let (sk, rk) = (unhex(SK).try_into().unwrap(), unhex(RK).try_into().unwrap());
-    (Transport::new(pk, ck, sk, rk), Transport::new(pk, ck, rk, sk))
+    (
+        Transport::new(pk, ck, sk, rk),
+        Transport::new(pk, ck, rk, sk),
+    )
 }
 
 #[test]
 fn message_encryption_vectors_with_key_rotation() {
     let expected = [
-        (0, "cf2b30ddf0cf3f80e7c35a6e6730b59fe802473180f396d88a8fb0db8cbcf25d2f214cf9ea1d95"),
-        (1, "72887022101f0b6753e0c7de21657d35a4cb2a1f5cde2650528bbc8f837d0f0d7ad833b1a256a1"),
-        (500, "178cb9d7387190fa34db9c2d50027d21793c9bc2d40b1e14dcf30ebeeeb220f48364f7a4c68bf8"),
-        (501, "1b186c57d44eb6de4c057c49940d79bb838a145cb528d6e8fd26dbe50a60ca2c104b56b60e45bd"),
-        (1000, "4a2f3cc3b5e78ddb83dcb426d9863d9d9a723b0337c89dd0b005d89f8d3c05c52b76b29b740f09"),
-        (1001, "2ecd8c8a5629d0d02ab457a0fdd0f7b90a192cd46be5ecb6ca570bfc5e268338b1a16cf4ef2d36"),
+        (
+            0,
+            "cf2b30ddf0cf3f80e7c35a6e6730b59fe802473180f396d88a8fb0db8cbcf25d2f214cf9ea1d95",
+        ),
+        (
+            1,
+            "72887022101f0b6753e0c7de21657d35a4cb2a1f5cde2650528bbc8f837d0f0d7ad833b1a256a1",
+        ),
+        (
+            500,
+            "178cb9d7387190fa34db9c2d50027d21793c9bc2d40b1e14dcf30ebeeeb220f48364f7a4c68bf8",
+        ),
+        (
+            501,
+            "1b186c57d44eb6de4c057c49940d79bb838a145cb528d6e8fd26dbe50a60ca2c104b56b60e45bd",
+        ),
+        (
+            1000,
+            "4a2f3cc3b5e78ddb83dcb426d9863d9d9a723b0337c89dd0b005d89f8d3c05c52b76b29b740f09",
+        ),
+        (
+            1001,
+            "2ecd8c8a5629d0d02ab457a0fdd0f7b90a192cd46be5ecb6ca570bfc5e268338b1a16cf4ef2d36",
+        ),
     ];
     let (mut alice, mut bob) = vector_pair();
     let mut seen = 0;
@@ -201,7 +222,11 @@ fn corrupt_frames_are_rejected() {
         let mut bad = frame.clone();
         bad[flip] ^= 1;
         bob.decryptor.feed(&bad);
-        assert_eq!(bob.decryptor.next_message(), Err(TransportError::BadTag), "byte {flip}");
+        assert_eq!(
+            bob.decryptor.next_message(),
+            Err(TransportError::BadTag),
+            "byte {flip}"
+        );
     }
 }
 

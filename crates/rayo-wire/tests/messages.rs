@@ -17,7 +17,10 @@ fn unknown_odd_type_is_ignored_and_unknown_even_type_is_an_error() {
         Message::decode(&[0x00, 0x20, 0x01]),
         Err(DecodeError::UnknownEvenMessage(32))
     );
-    assert_eq!(Message::decode(&[0x00]), Err(DecodeError::MissingMessageType));
+    assert_eq!(
+        Message::decode(&[0x00]),
+        Err(DecodeError::MissingMessageType)
+    );
 }
 
 #[test]
@@ -74,7 +77,10 @@ fn init_carries_networks_and_combines_feature_fields() {
     // A networks value that is not a whole number of chain hashes.
     let mut bad = vec![0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x01, 0x21];
     bad.extend_from_slice(&[0; 33]);
-    assert_eq!(Message::decode(&bad), Err(DecodeError::TlvBadValue { ty: 1 }));
+    assert_eq!(
+        Message::decode(&bad),
+        Err(DecodeError::TlvBadValue { ty: 1 })
+    );
 }
 
 #[test]

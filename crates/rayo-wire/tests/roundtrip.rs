@@ -35,10 +35,12 @@ fn message() -> impl Strategy<Value = Message> {
     let channel_text = (any::<[u8; 32]>(), vec(any::<u8>(), 0..600));
     prop_oneof![
         init().prop_map(Message::Init),
-        channel_text.clone().prop_map(|(id, data)| Message::Error(ErrorMessage {
-            channel_id: ChannelId(id),
-            data
-        })),
+        channel_text
+            .clone()
+            .prop_map(|(id, data)| Message::Error(ErrorMessage {
+                channel_id: ChannelId(id),
+                data
+            })),
         channel_text.prop_map(|(id, data)| Message::Warning(Warning {
             channel_id: ChannelId(id),
             data
@@ -51,7 +53,10 @@ fn message() -> impl Strategy<Value = Message> {
         }),
         vec(any::<u8>(), 0..600).prop_map(|ignored| Message::Pong(Pong { ignored })),
         (16u16..32768)
-            .prop_filter("odd and unassigned", |t| t % 2 == 1 && *t != 17 && *t != 19 && *t != 1)
+            .prop_filter("odd and unassigned", |t| t % 2 == 1
+                && *t != 17
+                && *t != 19
+                && *t != 1)
             .prop_map(|msg_type| Message::Unknown { msg_type }),
     ]
 }

@@ -1,0 +1,322 @@
+//! The BOLT 8 receive path: `Decryptor` and the handshake acts a peer sends.
+//!
+//! The first input byte is a control byte. Its low two bits pick the mode,
+//! its high six bits the chunk size the stream is fed in (0 means all at
+//! once, `c` means `c * c` bytes per `feed`), and bit 2 picks the raw or the
+//! xor variant of the handshake modes.
+//!
+//! * mode 0, raw: the rest is fed to a `Decryptor` with fixed keys, draining
+//!   `next_message` after every chunk until `Ok(None)` or `Err`. Nothing may
+//!   authenticate, and the outcome is exact: fewer than 18 bytes wait for
+//!   more, 18 or more fail with `BadTag`.
+//! * mode 1, seeded: the rest describes plaintexts that a matching
+//!   `Encryptor` encrypts (optionally after up to 510 empty frames, which
+//!   cross the key rotation at nonce 1000), optionally with one byte of the
+//!   ciphertext flipped, then fuzzer bytes appended. The decryptor must yield
+//!   exactly the plaintexts up to the tampered frame and then `BadTag`, or all
+//!   of them when nothing was flipped; the appended bytes never authenticate.
+//! * mode 2, act one (and act two): up to 50 bytes go to the responder's
+//!   `process_act_one` and to an initiator's `process_act_two`. Raw bytes
+//!   must be refused; in the xor variant the bytes are xored into a valid
+//!   act, which must be accepted exactly when nothing changed.
+//! * mode 3, act three: the same for the responder's `process_act_three`
+//!   after a real act one; an accepted act three must give transports that
+//!   talk to each other.
+//!
+//! Every refusal must be an `Err`, never a panic.
+
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use rayo_wire::noise::{
+    Decryptor, Encryptor, InitiatorAwaitingActTwo, ResponderAwaitingActOne, Transport,
+    TransportError, ACT_ONE_LEN, ACT_THREE_LEN, ACT_TWO_LEN, LENGTH_HEADER_LEN,
+};
+use rayo_wire::secp256k1::{All, PublicKey, Secp256k1, SecretKey};
+
+const CK: [u8; 32] = [0x11; 32];
+const KEY_A: [u8; 32] = [0x22; 32];
+const KEY_B: [u8; 32] = [0x33; 32];
+
+const INITIATOR_STATIC: u8 = 0x41;
+const INITIATOR_EPHEMERAL: u8 = 0x42;
+const RESPONDER_STATIC: u8 = 0x51;
+const RESPONDER_EPHEMERAL: u8 = 0x52;
+
+struct Keys {
+    secp: Secp256k1<All>,
+    transport_pub: PublicKey,
+    initiator_pub: PublicKey,
+    responder_pub: PublicKey,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let secp = Secp256k1::new();
+        Keys {
+            transport_pub: key(0x07).public_key(&secp),
+            initiator_pub: key(INITIATOR_STATIC).public_key(&secp),
+            responder_pub: key(RESPONDER_STATIC).public_key(&secp),
+            secp,
+        }
+    })
+}
+
+fn key(byte: u8) -> SecretKey {
+    SecretKey::from_slice(&[byte; 32]).expect("valid secret key")
+}
+
+/// A sender and a receiver whose keys match.
+fn matching_pair() -> (Encryptor, Decryptor) {
+    let pk = keys().transport_pub;
+    let sender = Transport::new(pk, CK, KEY_A, KEY_B);
+    let receiver = Transport::new(pk, CK, KEY_B, KEY_A);
+    (sender.encryptor, receiver.decryptor)
+}
+
+struct Outcome {
+    messages: Vec<Vec<u8>>,
+    error: Option<TransportError>,
+}
+
+/// Feeds `stream` in pieces of `chunk` bytes, draining after each, and stops
+/// at the first error as a connection would.
+fn drive(decryptor: &mut Decryptor, stream: &[u8], chunk: usize) -> Outcome {
+    let mut outcome = Outcome {
+        messages: Vec::new(),
+        error: None,
+    };
+    for piece in stream.chunks(chunk) {
+        decryptor.feed(piece);
+        loop {
+            match decryptor.next_message() {
+                Ok(Some(message)) => outcome.messages.push(message),
+                Ok(None) => {
+                    // A reader that reads `bytes_needed` would hang on zero.
+                    assert!(
+                        decryptor.bytes_needed() > 0,
+                        "next_message wants more bytes but bytes_needed is 0"
+                    );
+                    break;
+                }
+                Err(e) => {
+                    outcome.error = Some(e);
+                    return outcome;
+                }
+            }
+        }
+    }
+    outcome
+}
+
+/// The end of a stream that holds no valid frame: fewer than a header's bytes
+/// wait for more, a whole header fails authentication.
+fn assert_forged_tail(decryptor: &Decryptor, outcome: &Outcome, tail_len: usize) {
+    if tail_len < LENGTH_HEADER_LEN {
+        assert_eq!(outcome.error, None, "error before a whole header arrived");
+        assert_eq!(decryptor.bytes_needed(), LENGTH_HEADER_LEN - tail_len);
+    } else {
+        assert_eq!(
+            outcome.error,
+            Some(TransportError::BadTag),
+            "a forged length header was not refused"
+        );
+    }
+}
+
+fn raw(bytes: &[u8], chunk: usize) {
+    let (_, mut decryptor) = matching_pair();
+    let outcome = drive(&mut decryptor, bytes, chunk);
+    assert!(
+        outcome.messages.is_empty(),
+        "a frame made up by the fuzzer authenticated"
+    );
+    assert_forged_tail(&decryptor, &outcome, bytes.len());
+}
+
+/// Reads the seeded mode's description from the input.
+struct Input<'a>(&'a [u8]);
+
+impl<'a> Input<'a> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, tail) = self.0.split_at(n.min(self.0.len()));
+        self.0 = tail;
+        head
+    }
+    fn u8(&mut self) -> u8 {
+        self.take(1).first().copied().unwrap_or(0)
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_be_bytes([self.u8(), self.u8()])
+    }
+}
+
+fn seeded(bytes: &[u8], chunk: usize) {
+    let mut input = Input(bytes);
+    let filler = usize::from(input.u8()) * 2;
+    let count = usize::from(input.u8() % 4) + 1;
+    let tamper_pos = usize::from(input.u16());
+    let tamper_xor = input.u8();
+    let mut plaintexts: Vec<&[u8]> = vec![&[]; filler];
+    for _ in 0..count {
+        let len = usize::from(input.u16());
+        plaintexts.push(input.take(len));
+    }
+    let tail = input.0;
+
+    let (mut encryptor, mut decryptor) = matching_pair();
+    let mut stream = Vec::new();
+    let mut frame_ends = Vec::with_capacity(plaintexts.len());
+    for plaintext in &plaintexts {
+        encryptor
+            .encrypt_into(plaintext, &mut stream)
+            .expect("plaintexts are below 65536 bytes");
+        frame_ends.push(stream.len());
+    }
+    let tampered_frame = (tamper_xor != 0 && tamper_pos < stream.len()).then(|| {
+        stream[tamper_pos] ^= tamper_xor;
+        frame_ends
+            .iter()
+            .position(|end| tamper_pos < *end)
+            .expect("position inside some frame")
+    });
+    stream.extend_from_slice(tail);
+
+    let outcome = drive(&mut decryptor, &stream, chunk);
+    match tampered_frame {
+        Some(k) => {
+            assert_eq!(
+                outcome.messages.len(),
+                k,
+                "wrong number of frames delivered before the one flipped"
+            );
+            assert_eq!(
+                outcome.error,
+                Some(TransportError::BadTag),
+                "a flipped byte in frame {k} was not refused"
+            );
+        }
+        None => {
+            assert_eq!(
+                outcome.messages.len(),
+                plaintexts.len(),
+                "valid frames lost, or fuzzer bytes authenticated"
+            );
+            assert_forged_tail(&decryptor, &outcome, tail.len());
+        }
+    }
+    for (got, sent) in outcome.messages.iter().zip(&plaintexts) {
+        assert_eq!(got.as_slice(), *sent, "decrypted message differs from the one sent");
+    }
+}
+
+/// `valid` with `bytes` xored in (missing bytes count as zero); true if
+/// nothing changed.
+fn xor_into<const N: usize>(valid: [u8; N], bytes: &[u8]) -> ([u8; N], bool) {
+    let mut act = valid;
+    for (a, b) in act.iter_mut().zip(bytes) {
+        *a ^= b;
+    }
+    (act, act == valid)
+}
+
+fn responder() -> ResponderAwaitingActOne {
+    ResponderAwaitingActOne::new(&keys().secp, key(RESPONDER_STATIC), key(RESPONDER_EPHEMERAL))
+}
+
+fn initiator() -> (InitiatorAwaitingActTwo, [u8; ACT_ONE_LEN]) {
+    InitiatorAwaitingActTwo::start(
+        &keys().secp,
+        key(INITIATOR_STATIC),
+        key(INITIATOR_EPHEMERAL),
+        keys().responder_pub,
+    )
+}
+
+fn act_one_and_two(bytes: &[u8], xor: bool) {
+    let (initiator, valid_act_one) = initiator();
+    if !xor {
+        let act = &bytes[..bytes.len().min(ACT_ONE_LEN)];
+        assert!(
+            responder().process_act_one(act).is_err(),
+            "made-up act one accepted"
+        );
+        assert!(
+            initiator.process_act_two(act).is_err(),
+            "made-up act two accepted"
+        );
+        return;
+    }
+    let (act_one, unchanged) = xor_into(valid_act_one, bytes);
+    assert_eq!(
+        responder().process_act_one(&act_one).is_ok(),
+        unchanged,
+        "act one accepted with a change, or refused without one"
+    );
+    let (_, valid_act_two) = responder()
+        .process_act_one(&valid_act_one)
+        .expect("valid act one");
+    let (act_two, unchanged) = xor_into::<ACT_TWO_LEN>(valid_act_two, bytes);
+    assert_eq!(
+        initiator.process_act_two(&act_two).is_ok(),
+        unchanged,
+        "act two accepted with a change, or refused without one"
+    );
+}
+
+fn act_three(bytes: &[u8], xor: bool) {
+    let (initiator, act_one) = initiator();
+    let (responder, act_two) = responder().process_act_one(&act_one).expect("valid act one");
+    let (mut initiator_transport, valid_act_three) =
+        initiator.process_act_two(&act_two).expect("valid act two");
+    if !xor {
+        let act = &bytes[..bytes.len().min(ACT_THREE_LEN)];
+        assert!(
+            responder.process_act_three(act).is_err(),
+            "made-up act three accepted"
+        );
+        return;
+    }
+    let (act, unchanged) = xor_into(valid_act_three, bytes);
+    let result = responder.process_act_three(&act);
+    assert_eq!(
+        result.is_ok(),
+        unchanged,
+        "act three accepted with a change, or refused without one"
+    );
+    let Ok(mut responder_transport) = result else {
+        return;
+    };
+    assert_eq!(responder_transport.remote_static, keys().initiator_pub);
+    assert_eq!(initiator_transport.remote_static, keys().responder_pub);
+    let frame = initiator_transport.encryptor.encrypt(b"hello").expect("short");
+    responder_transport.decryptor.feed(&frame);
+    assert_eq!(
+        responder_transport.decryptor.next_message(),
+        Ok(Some(b"hello".to_vec()))
+    );
+    let frame = responder_transport.encryptor.encrypt(b"world").expect("short");
+    initiator_transport.decryptor.feed(&frame);
+    assert_eq!(
+        initiator_transport.decryptor.next_message(),
+        Ok(Some(b"world".to_vec()))
+    );
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&control, rest)) = data.split_first() else {
+        return;
+    };
+    let c = usize::from(control >> 2);
+    let chunk = if c == 0 { usize::MAX } else { c * c };
+    let xor = control & 0b100 != 0;
+    match control & 0b11 {
+        0 => raw(rest, chunk),
+        1 => seeded(rest, chunk),
+        2 => act_one_and_two(rest, xor),
+        _ => act_three(rest, xor),
+    }
+});
