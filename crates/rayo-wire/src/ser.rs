@@ -6,7 +6,9 @@
 //! cannot make us allocate by lying about a length.
 
 use bitcoin::constants::ChainHash;
-use bitcoin::secp256k1::{ecdsa::Signature, PublicKey};
+use bitcoin::secp256k1::{ecdsa::Signature, schnorr, PublicKey};
+
+use crate::ids::{ChannelId, ShortChannelId};
 
 /// Why a byte string could not be decoded into a Lightning value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +69,12 @@ pub enum DecodeError {
     /// A message was shorter than its two-byte type.
     #[error("message shorter than its type field")]
     MissingMessageType,
+    /// A `utf8` field that is not valid UTF-8.
+    #[error("invalid utf-8 text")]
+    InvalidUtf8,
+    /// A `sciddir_or_pubkey` whose first byte is not 0, 1, 2 or 3.
+    #[error("invalid sciddir_or_pubkey prefix {0}")]
+    InvalidSciddirOrPubkey(u8),
     /// A feature vector broke a BOLT 9 rule.
     #[error(transparent)]
     Features(#[from] crate::features::FeatureError),
@@ -186,9 +194,80 @@ impl<'a> Reader<'a> {
         Signature::from_compact(self.bytes(64)?).map_err(|_| DecodeError::InvalidSignature)
     }
 
+    /// `bip340sig`: a 64-byte Schnorr signature.
+    pub fn bip340_signature(&mut self) -> Result<schnorr::Signature, DecodeError> {
+        schnorr::Signature::from_slice(self.bytes(64)?).map_err(|_| DecodeError::InvalidSignature)
+    }
+
     /// `chain_hash`.
     pub fn chain_hash(&mut self) -> Result<ChainHash, DecodeError> {
         Ok(ChainHash::from(self.array::<32>()?))
+    }
+
+    /// `sha256`: a 32-byte hash.
+    pub fn sha256(&mut self) -> Result<[u8; 32], DecodeError> {
+        self.array()
+    }
+
+    /// `channel_id`.
+    pub fn channel_id(&mut self) -> Result<ChannelId, DecodeError> {
+        Ok(ChannelId(self.array()?))
+    }
+
+    /// `short_channel_id`.
+    pub fn short_channel_id(&mut self) -> Result<ShortChannelId, DecodeError> {
+        Ok(ShortChannelId(self.u64()?))
+    }
+
+    /// `n*utf8`: `n` bytes that must be valid UTF-8.
+    pub fn utf8(&mut self, n: usize) -> Result<&'a str, DecodeError> {
+        std::str::from_utf8(self.bytes(n)?).map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// `sciddir_or_pubkey`: 9 bytes (direction and short channel id) or a
+    /// 33-byte point, told apart by the first byte.
+    pub fn sciddir_or_pubkey(&mut self) -> Result<SciddirOrPubkey, DecodeError> {
+        match self.buf.first().copied() {
+            Some(direction @ (0 | 1)) => {
+                self.u8()?;
+                Ok(SciddirOrPubkey::ShortChannelId {
+                    direction,
+                    scid: self.short_channel_id()?,
+                })
+            }
+            Some(2 | 3) => Ok(SciddirOrPubkey::Pubkey(self.point()?)),
+            Some(other) => Err(DecodeError::InvalidSciddirOrPubkey(other)),
+            None => Err(DecodeError::UnexpectedEof),
+        }
+    }
+}
+
+/// BOLT 1's `sciddir_or_pubkey`: a node named by its key, or by one end of a
+/// channel (0 for `node_id_1`, 1 for `node_id_2` of the announcement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SciddirOrPubkey {
+    /// One end of a channel.
+    ShortChannelId {
+        /// 0 or 1: which node of the channel announcement.
+        direction: u8,
+        /// The channel.
+        scid: ShortChannelId,
+    },
+    /// A node's public key.
+    Pubkey(PublicKey),
+}
+
+impl SciddirOrPubkey {
+    /// The wire form: 9 or 33 bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            SciddirOrPubkey::ShortChannelId { direction, scid } => {
+                let mut out = vec![*direction];
+                out.put_u64(scid.0);
+                out
+            }
+            SciddirOrPubkey::Pubkey(key) => key.serialize().to_vec(),
+        }
     }
 }
 
@@ -285,5 +364,79 @@ pub fn encode_signed_minimal(v: i64) -> Vec<u8> {
         v.to_be_bytes().to_vec()
     } else {
         v.to_be_bytes().to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncated_integers_are_minimal_and_bounded() {
+        assert_eq!(encode_truncated(0), Vec::<u8>::new());
+        assert_eq!(encode_truncated(0x0100), vec![1, 0]);
+        assert_eq!(decode_truncated(&[1, 0], 2), Ok(256));
+        assert_eq!(decode_truncated(&[], 2), Ok(0));
+        assert_eq!(
+            decode_truncated(&[0, 1], 2),
+            Err(DecodeError::NonMinimalTruncatedInt)
+        );
+        assert_eq!(
+            decode_truncated(&[1, 0, 0], 2),
+            Err(DecodeError::TruncatedIntTooLong { len: 3, max: 2 })
+        );
+        for v in [1u64, 255, 256, 65535, 1 << 40, u64::MAX] {
+            assert_eq!(decode_truncated(&encode_truncated(v), 8), Ok(v));
+        }
+    }
+
+    #[test]
+    fn sciddir_or_pubkey_reads_both_forms() {
+        let scid = SciddirOrPubkey::ShortChannelId {
+            direction: 1,
+            scid: ShortChannelId::new(100, 2, 3).unwrap(),
+        };
+        let bytes = scid.encode();
+        assert_eq!(bytes.len(), 9);
+        assert_eq!(Reader::new(&bytes).sciddir_or_pubkey(), Ok(scid));
+        let key: PublicKey = "023da092f6980e58d2c037173180e9a465476026ee50f96695963e8efe436f54eb"
+            .parse()
+            .unwrap();
+        let bytes = SciddirOrPubkey::Pubkey(key).encode();
+        assert_eq!(
+            Reader::new(&bytes).sciddir_or_pubkey(),
+            Ok(SciddirOrPubkey::Pubkey(key))
+        );
+        assert_eq!(
+            Reader::new(&[4; 33]).sciddir_or_pubkey(),
+            Err(DecodeError::InvalidSciddirOrPubkey(4))
+        );
+        assert_eq!(
+            Reader::new(&[0, 1]).sciddir_or_pubkey(),
+            Err(DecodeError::UnexpectedEof)
+        );
+    }
+
+    #[test]
+    fn fixed_types_and_text() {
+        let mut r = Reader::new(b"ok\xff");
+        assert_eq!(r.utf8(2), Ok("ok"));
+        assert_eq!(r.utf8(1), Err(DecodeError::InvalidUtf8));
+        assert_eq!(
+            Reader::new(&[0; 63]).signature(),
+            Err(DecodeError::UnexpectedEof)
+        );
+        assert_eq!(
+            Reader::new(&[0xff; 64]).signature(),
+            Err(DecodeError::InvalidSignature)
+        );
+        assert_eq!(
+            Reader::new(&[0; 63]).bip340_signature(),
+            Err(DecodeError::UnexpectedEof)
+        );
+        assert_eq!(
+            Reader::new(&[0, 0, 0, 0, 0, 0, 2, 0x26]).short_channel_id(),
+            Ok(ShortChannelId(0x226))
+        );
     }
 }
