@@ -47,14 +47,19 @@ async fn raw_initiator(addr: std::net::SocketAddr) -> (TcpStream, rayo_wire::noi
     (stream, transport)
 }
 
-#[tokio::test]
-async fn handshake_and_messages_work_both_ways() {
+/// A Rayo client connected to a Rayo server, handshake done.
+async fn connected_pair() -> (Connection, Connection) {
     let (addr, server) = rayo_listener().await;
     let stream = TcpStream::connect(addr).await.unwrap();
-    let mut client = Connection::connect(stream, &key(0x11), key(0x12), public(0x21))
+    let client = Connection::connect(stream, &key(0x11), key(0x12), public(0x21))
         .await
         .unwrap();
-    let mut server = server.await.unwrap().unwrap();
+    (client, server.await.unwrap().unwrap())
+}
+
+#[tokio::test]
+async fn handshake_and_messages_work_both_ways() {
+    let (mut client, mut server) = connected_pair().await;
     assert_eq!(server.remote_node_id(), public(0x11));
     assert_eq!(client.remote_node_id(), public(0x21));
 
@@ -179,12 +184,7 @@ async fn malformed_and_unknown_even_messages_are_errors_unknown_odd_is_skipped()
 
 #[tokio::test]
 async fn a_peer_on_another_network_is_refused() {
-    let (addr, server) = rayo_listener().await;
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let mut client = Connection::connect(stream, &key(0x11), key(0x12), public(0x21))
-        .await
-        .unwrap();
-    let mut server = server.await.unwrap().unwrap();
+    let (mut client, mut server) = connected_pair().await;
     let (client_result, server_result) = tokio::join!(
         client.exchange_init(default_init(ChainHash::BITCOIN)),
         server.exchange_init(default_init(ChainHash::REGTEST))
@@ -201,12 +201,7 @@ async fn a_peer_on_another_network_is_refused() {
 
 #[tokio::test]
 async fn a_peer_requiring_an_unknown_feature_is_refused() {
-    let (addr, server) = rayo_listener().await;
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let mut client = Connection::connect(stream, &key(0x11), key(0x12), public(0x21))
-        .await
-        .unwrap();
-    let mut server = server.await.unwrap().unwrap();
+    let (mut client, mut server) = connected_pair().await;
     let mut demanding = default_init(ChainHash::REGTEST);
     demanding.features.set_bit(200);
     let (_, server_result) = tokio::join!(
