@@ -10,8 +10,8 @@
 //!   authenticate, and the outcome is exact: fewer than 18 bytes wait for
 //!   more, 18 or more fail with `BadTag`.
 //! * mode 1, seeded: the rest describes plaintexts that a matching
-//!   `Encryptor` encrypts (optionally after 500 to 515 empty frames, so that
-//!   they cross the key rotation at nonce 1000), optionally with one byte of the
+//!   `Encryptor` encrypts (optionally after 500 empty frames, so that they
+//!   cross the key rotation at nonce 1000), optionally with one byte of the
 //!   ciphertext flipped, then fuzzer bytes appended. The decryptor must yield
 //!   exactly the plaintexts up to the tampered frame and then `BadTag`, or all
 //!   of them when nothing was flipped; the appended bytes never authenticate.
@@ -164,11 +164,10 @@ impl<'a> Input<'a> {
 fn seeded(bytes: &[u8], chunk: usize) {
     let mut input = Input(bytes);
     // 500 empty frames use nonces 0..999 of the first key, so the frames
-    // after them are sealed with the rotated key. Costly, so only when asked.
-    let filler = match input.u8() {
-        b @ 0xf0..=0xff => 500 + usize::from(b & 0x0f),
-        _ => 0,
-    };
+    // after them are sealed with the rotated key. They cost some 5 ms per run
+    // (most of the target's time when a range of values asked for them), so
+    // only one value does; the BOLT 8 vectors test rotation itself.
+    let filler = if input.u8() == 0xff { 500 } else { 0 };
     let count = usize::from(input.u8() % 4) + 1;
     let tamper_pos = usize::from(input.u16());
     let tamper_xor = input.u8();

@@ -316,6 +316,51 @@ impl<S: ChainStore> Chain<S> {
         self.store.size_on_disk()
     }
 
+    /// The fee of each non-coinbase transaction of an active block, from its
+    /// undo data; `None` for a block off the active chain.
+    pub fn block_fees(&self, hash: &BlockHash) -> Result<Option<Vec<Amount>>, ChainError> {
+        if !self.is_active(hash) {
+            return Ok(None);
+        }
+        let Some(undo) = self.store.undo(hash)? else {
+            return Ok(None);
+        };
+        let block = self.block(hash)?;
+        let mut spent = undo.into_iter();
+        let fees = block
+            .txdata
+            .iter()
+            .skip(1)
+            .map(|tx| {
+                let value_in: Amount = spent
+                    .by_ref()
+                    .take(tx.input.len())
+                    .map(|c| c.output.value)
+                    .sum();
+                let value_out: Amount = tx.output.iter().map(|o| o.value).sum();
+                value_in.checked_sub(value_out).unwrap_or(Amount::ZERO)
+            })
+            .collect();
+        Ok(Some(fees))
+    }
+
+    /// A fee rate estimate for `estimatesmartfee`: the median fee rate of
+    /// the mempool when it holds anything, else `fallback` (a quiet private
+    /// chain has nothing to measure). Never below the minimum relay fee.
+    pub fn estimate_feerate(&self, fallback: FeeRate) -> FeeRate {
+        let mut rates: Vec<u64> = self
+            .mempool
+            .entries()
+            .iter()
+            .map(|e| e.fee.to_sat() * 250 / e.vsize.max(1))
+            .collect();
+        rates.sort_unstable();
+        let rate = rates
+            .get(rates.len() / 2)
+            .map_or(fallback, |r| FeeRate::from_sat_per_kwu(*r));
+        rate.max(MIN_RELAY_FEERATE)
+    }
+
     /// Number of unspent outputs in the active chain.
     pub fn utxo_count(&self) -> usize {
         self.utxos.len()

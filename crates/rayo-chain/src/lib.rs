@@ -13,5 +13,6 @@ pub mod coins;
 pub mod mempool;
 pub mod params;
 pub mod policy;
+pub mod rpc;
 pub mod store;
 pub mod validation;

@@ -1,0 +1,170 @@
+//! Helpers for tests that run Rayo's real binaries as processes: finding
+//! (or building) a binary, and starting `rayo-chaind` on a free port in a
+//! temporary data directory.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// Path of a workspace binary (`rayo`, `rayo-chaind`, ...). Integration tests
+/// run from `target/<profile>/deps`, and `cargo test --workspace` builds the
+/// binaries first; when run alone, the binary is built here.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let path = profile_dir.join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--bin", name])
+            .status()
+            .expect("running cargo build");
+        assert!(status.success(), "cargo build --bin {name} failed");
+    }
+    path
+}
+
+/// A free TCP port on loopback (bound then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A running `rayo-chaind`, killed when dropped.
+pub struct ChainDaemon {
+    child: Option<Child>,
+    /// Its data directory (kept across restarts).
+    pub datadir: PathBuf,
+    /// Its RPC port.
+    pub port: u16,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl ChainDaemon {
+    /// Starts a daemon in a new temporary directory.
+    pub fn start(extra_args: &[&str]) -> ChainDaemon {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut daemon = ChainDaemon::start_in(tmp.path(), free_port(), extra_args);
+        daemon._tmp = Some(tmp);
+        daemon
+    }
+
+    /// Starts a daemon on `datadir` and `port`, waiting for its ready line.
+    pub fn start_in(datadir: &Path, port: u16, extra_args: &[&str]) -> ChainDaemon {
+        let mut child = Command::new(binary("rayo-chaind"))
+            .arg("--datadir")
+            .arg(datadir)
+            .args(["--rpcport", &port.to_string()])
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting rayo-chaind");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("rayo-chaind printed its ready line");
+        assert!(line.contains("ready"), "unexpected first line: {line}");
+        ChainDaemon {
+            child: Some(child),
+            datadir: datadir.to_owned(),
+            port,
+            _tmp: None,
+        }
+    }
+
+    /// The RPC URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// The cookie file bitcoind-style clients read.
+    pub fn cookie_path(&self) -> PathBuf {
+        self.datadir.join("regtest").join(".cookie")
+    }
+
+    /// `(user, password)` from the cookie.
+    pub fn cookie(&self) -> (String, String) {
+        let text = std::fs::read_to_string(self.cookie_path()).expect("cookie file");
+        let (user, pass) = text.trim().split_once(':').expect("user:password");
+        (user.to_owned(), pass.to_owned())
+    }
+
+    /// Sends one raw HTTP POST with the cookie credentials; returns the HTTP
+    /// status and body.
+    pub fn post(&self, body: &[u8]) -> (u16, String) {
+        let (user, pass) = self.cookie();
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+        post_raw(&self.url(), Some(&auth), body)
+    }
+
+    /// Calls `method` and returns its `result`, panicking on an RPC error.
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params});
+        let (status, text) = self.post(body.to_string().as_bytes());
+        let reply: Value = serde_json::from_str(&text).expect("JSON reply");
+        assert_eq!(status, 200, "{method} failed: {reply}");
+        reply["result"].clone()
+    }
+
+    /// Stops the daemon with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Asks the daemon to stop through the RPC and waits for it to exit.
+    pub fn stop(&mut self) {
+        self.call("stop", json!([]));
+        if let Some(mut child) = self.child.take() {
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ChainDaemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One HTTP POST to `url` with optional Basic credentials (already base64).
+pub fn post_raw(url: &str, basic_auth: Option<&str>, body: &[u8]) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let mut request = agent.post(url).header("Content-Type", "application/json");
+    if let Some(auth) = basic_auth {
+        request = request.header("Authorization", &format!("Basic {auth}"));
+    }
+    let mut response = request.send(body).expect("HTTP request");
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    (status, text)
+}
