@@ -22,7 +22,7 @@ impl<'a> TlvRecord<'a> {
     /// Called for a type the reader does not know: an even type is an error
     /// (the whole stream must be rejected), an odd one is fine to skip.
     pub fn reject_unknown(&self) -> Result<(), DecodeError> {
-        if self.ty % 2 == 0 {
+        if self.ty.is_multiple_of(2) {
             Err(DecodeError::UnknownEvenTlv(self.ty))
         } else {
             Ok(())
