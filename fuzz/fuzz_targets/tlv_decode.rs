@@ -45,7 +45,10 @@ fuzz_target!(|data: &[u8]| {
             "records before the error do not re-encode to a prefix of the input"
         );
     } else {
-        assert_eq!(out, data, "fully decoded stream does not re-encode byte for byte");
+        assert_eq!(
+            out, data,
+            "fully decoded stream does not re-encode byte for byte"
+        );
     }
 
     let all_odd = records.iter().all(|r| r.ty % 2 == 1);
@@ -60,10 +63,18 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(encode_truncated(v), record.value, "tu64 not canonical");
         }
         if let Ok(v) = record.tu32() {
-            assert_eq!(encode_truncated(u64::from(v)), record.value, "tu32 not canonical");
+            assert_eq!(
+                encode_truncated(u64::from(v)),
+                record.value,
+                "tu32 not canonical"
+            );
         }
         if let Ok(v) = record.tu16() {
-            assert_eq!(encode_truncated(u64::from(v)), record.value, "tu16 not canonical");
+            assert_eq!(
+                encode_truncated(u64::from(v)),
+                record.value,
+                "tu16 not canonical"
+            );
         }
     }
 });
