@@ -278,7 +278,7 @@ fn getblockchaininfo(c: &mut Call<'_>, _: &Params) -> Result<Value, RpcError> {
         "size_on_disk": c.chain.size_on_disk(),
         "pruned": false,
         "softforks": softforks(),
-        "warnings": "",
+        "warnings": [],
     }))
 }
 
@@ -362,9 +362,19 @@ fn getblock(c: &mut Call<'_>, p: &Params) -> Result<Value, RpcError> {
 }
 
 fn getchaintips(c: &mut Call<'_>, _: &Params) -> Result<Value, RpcError> {
-    let tips: Vec<Value> = c
+    // As Core: the active tip (even when an invalidated block builds on
+    // it), plus every block off the active chain that no other such block
+    // builds on; highest first.
+    let active = c.chain.tip();
+    let mut tips: Vec<_> = c
         .chain
         .tips()
+        .into_iter()
+        .filter(|tip| !c.chain.is_active(&tip.hash))
+        .chain(std::iter::once(active))
+        .collect();
+    tips.sort_by(|a, b| b.height.cmp(&a.height).then(a.hash.cmp(&b.hash)));
+    let tips: Vec<Value> = tips
         .into_iter()
         .map(|tip| {
             let mut cursor = tip;
@@ -432,13 +442,21 @@ fn getrawtransaction(c: &mut Call<'_>, p: &Params) -> Result<Value, RpcError> {
     }
     let mut obj = json::transaction(&tx);
     obj.insert("hex".into(), serialize_hex(&tx).into());
-    if let Some(hash) = block {
-        let entry = c.chain.entry(&hash).expect("known");
+    // As Core's TxToJSON: `in_active_chain` only when the caller named the
+    // block; a block off the active chain has 0 confirmations and no times.
+    if let Some(hash) = in_block {
         obj.insert("in_active_chain".into(), c.chain.is_active(&hash).into());
+    }
+    if let Some(hash) = block {
         obj.insert("blockhash".into(), hash.to_string().into());
-        obj.insert("confirmations".into(), c.chain.confirmations(&hash).into());
-        obj.insert("time".into(), entry.header.time.into());
-        obj.insert("blocktime".into(), entry.header.time.into());
+        if c.chain.is_active(&hash) {
+            let time = c.chain.entry(&hash).expect("known").header.time;
+            obj.insert("confirmations".into(), c.chain.confirmations(&hash).into());
+            obj.insert("time".into(), time.into());
+            obj.insert("blocktime".into(), time.into());
+        } else {
+            obj.insert("confirmations".into(), 0.into());
+        }
     }
     Ok(Value::Object(obj))
 }
@@ -523,9 +541,19 @@ fn testmempoolaccept(c: &mut Call<'_>, p: &Params) -> Result<Value, RpcError> {
                 obj.insert("reject-reason".into(), "max-fee-exceeded".into());
             }
             Ok(ok) => {
+                // Core 25+: the fee rate the transaction was judged at and
+                // the transactions it includes (here, itself alone).
+                let per_kvb = Amount::from_sat(ok.fee.to_sat() * 1000 / ok.vsize.max(1));
                 obj.insert("allowed".into(), true.into());
                 obj.insert("vsize".into(), ok.vsize.into());
-                obj.insert("fees".into(), json!({"base": btc(ok.fee)}));
+                obj.insert(
+                    "fees".into(),
+                    json!({
+                        "base": btc(ok.fee),
+                        "effective-feerate": btc(per_kvb),
+                        "effective-includes": [obj["wtxid"].clone()],
+                    }),
+                );
             }
             Err(ChainError::Rejected(r)) => {
                 let reason = match r.kind {
@@ -624,9 +652,11 @@ fn estimatesmartfee(c: &mut Call<'_>, p: &Params) -> Result<Value, RpcError> {
         }
     }
     let rate = c.chain.estimate_feerate(c.state.fallback_feerate);
+    // Core's estimator answers a target of 1 as 2 ("not possible to get
+    // reasonable estimates for confTarget of 1") and reports that target.
     Ok(json!({
         "feerate": btc(Amount::from_sat(rate.to_sat_per_kwu() * 4)),
-        "blocks": target,
+        "blocks": target.max(2),
     }))
 }
 
@@ -711,7 +741,7 @@ fn getmininginfo(c: &mut Call<'_>, _: &Params) -> Result<Value, RpcError> {
         "networkhashps": 0,
         "pooledtx": c.chain.mempool().len(),
         "chain": "regtest",
-        "warnings": "",
+        "warnings": [],
     }))
 }
 
@@ -732,7 +762,7 @@ fn getnetworkinfo(_: &mut Call<'_>, _: &Params) -> Result<Value, RpcError> {
         "relayfee": min_relay_btc_per_kvb(),
         "incrementalfee": min_relay_btc_per_kvb(),
         "localaddresses": [],
-        "warnings": "",
+        "warnings": [],
     }))
 }
 
