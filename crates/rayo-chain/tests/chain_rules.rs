@@ -275,41 +275,44 @@ fn over_weight_block_is_invalid() {
     );
 }
 
-/// A P2WSH output locked by `lock` (CSV or CLTV) and its witness script.
-fn timelocked(lock: i64, opcode: bitcoin::Opcode) -> (ScriptBuf, ScriptBuf) {
+/// Funds a P2WSH output locked by `lock` (CSV or CLTV), confirms it, and
+/// returns a sweep of it (its witness set) for the test to adjust.
+fn fund_timelocked(
+    chain: &mut Chain<SqliteStore>,
+    lock: i64,
+    opcode: bitcoin::Opcode,
+) -> Transaction {
+    let (anyone, _) = anyone_can_spend();
     let witness_script = Builder::new()
         .push_int(lock)
         .push_opcode(opcode)
         .push_opcode(OP_DROP)
         .push_opcode(bitcoin::opcodes::OP_TRUE)
         .into_script();
-    (
-        ScriptBuf::new_p2wsh(&witness_script.wscript_hash()),
-        witness_script,
-    )
-}
-
-#[test]
-fn csv_locked_output_waits_for_its_relative_delay() {
-    let mut chain = funded_chain(1);
-    let (anyone, _) = anyone_can_spend();
-    let (locked, witness_script) = timelocked(10, OP_CSV);
-    let fund = spend(&[coinbase_outpoint(&chain, 1)], FIFTY - FEE, locked);
+    let locked = ScriptBuf::new_p2wsh(&witness_script.wscript_hash());
+    let fund = spend(&[coinbase_outpoint(chain, 1)], FIFTY - FEE, locked);
     chain
         .accept_transaction(fund.clone(), NOW.into(), false)
         .unwrap();
     chain.mine_block(&anyone, NOW).unwrap();
-
     let mut sweep = spend(
         &[OutPoint {
             txid: fund.compute_txid(),
             vout: 0,
         }],
         FIFTY - FEE * 2,
-        anyone.clone(),
+        anyone,
     );
-    sweep.input[0].sequence = Sequence::from_height(10);
     sweep.input[0].witness = Witness::from_slice(&[witness_script.as_bytes()]);
+    sweep
+}
+
+#[test]
+fn csv_locked_output_waits_for_its_relative_delay() {
+    let mut chain = funded_chain(1);
+    let (anyone, _) = anyone_can_spend();
+    let mut sweep = fund_timelocked(&mut chain, 10, OP_CSV);
+    sweep.input[0].sequence = Sequence::from_height(10);
     // One confirmation so far; it needs ten.
     let (_, reason) = rejection(chain.accept_transaction(sweep.clone(), NOW.into(), false));
     assert_eq!(reason, "non-BIP68-final");
@@ -338,24 +341,8 @@ fn cltv_locked_output_waits_for_its_height() {
     let mut chain = funded_chain(1);
     let (anyone, _) = anyone_can_spend();
     let unlock_height = 120;
-    let (locked, witness_script) = timelocked(unlock_height, OP_CLTV);
-    let fund = spend(&[coinbase_outpoint(&chain, 1)], FIFTY - FEE, locked);
-    chain
-        .accept_transaction(fund.clone(), NOW.into(), false)
-        .unwrap();
-    chain.mine_block(&anyone, NOW).unwrap();
-
-    let mut sweep = spend(
-        &[OutPoint {
-            txid: fund.compute_txid(),
-            vout: 0,
-        }],
-        FIFTY - FEE * 2,
-        anyone.clone(),
-    );
+    let mut sweep = fund_timelocked(&mut chain, unlock_height, OP_CLTV);
     sweep.lock_time = absolute::LockTime::from_height(unlock_height as u32).unwrap();
-    sweep.input[0].sequence = Sequence::ENABLE_RBF_NO_LOCKTIME;
-    sweep.input[0].witness = Witness::from_slice(&[witness_script.as_bytes()]);
     let (_, reason) = rejection(chain.accept_transaction(sweep.clone(), NOW.into(), false));
     assert_eq!(reason, "non-final");
     // A lock time below the script's fails the script.
