@@ -13,8 +13,10 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 /// Path of a workspace binary (`rayo`, `rayo-chaind`, ...). Integration tests
-/// run from `target/<profile>/deps`, and `cargo test --workspace` builds the
-/// binaries first; when run alone, the binary is built here.
+/// run from `target/<profile>/deps`, and `cargo test --workspace` builds every
+/// binary first (their packages have integration tests). A package tested
+/// alone gets a missing binary built here; one that exists is used as is, so
+/// after changing a daemon, test with `--workspace` or build it first.
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe

@@ -168,6 +168,19 @@ fn bad_rpc_input_gets_core_errors_and_the_daemon_keeps_serving() {
     );
     assert_eq!(error_of(&body), (-5, "Block not found".into()));
 
+    let (_, body) = daemon.post(br#"{"id":1,"method":"estimatesmartfee","params":[0]}"#);
+    assert_eq!(error_of(&body).0, -8, "conf_target out of range");
+    let (_, body) = daemon.post(br#"{"id":1,"method":"estimatesmartfee","params":[6]}"#);
+    let reply: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        reply["result"]["feerate"].as_f64().unwrap() >= 0.00001,
+        "{reply}"
+    );
+    assert!(
+        reply["result"].get("errors").is_none(),
+        "a quiet chain still answers"
+    );
+
     let (_, body) = daemon.post(br#"{"id":1,"method":"sendrawtransaction","params":["zz"]}"#);
     assert_eq!(error_of(&body).0, -22);
 

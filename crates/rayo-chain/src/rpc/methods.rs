@@ -645,7 +645,13 @@ fn gettxout(c: &mut Call<'_>, p: &Params) -> Result<Value, RpcError> {
 }
 
 fn estimatesmartfee(c: &mut Call<'_>, p: &Params) -> Result<Value, RpcError> {
-    let target = p.u64_or(0, 1)?.clamp(1, 1008);
+    let target = p.u64_or(0, 1)?;
+    if !(1..=1008).contains(&target) {
+        return Err(RpcError::new(
+            code::INVALID_PARAMETER,
+            "Invalid conf_target, must be between 1 and 1008",
+        ));
+    }
     if let Some(mode) = p.str(1)? {
         if !["unset", "economical", "conservative"].contains(&mode.to_ascii_lowercase().as_str()) {
             return Err(RpcError::new(code::INVALID_PARAMETER, "Invalid estimate_mode parameter, must be one of: \"unset\", \"economical\", \"conservative\""));
