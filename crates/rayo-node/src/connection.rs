@@ -59,6 +59,8 @@ pub struct Connection {
     encryptor: Encryptor,
     decryptor: Decryptor,
     read_buf: Vec<u8>,
+    bytes_sent: u64,
+    bytes_received: u64,
 }
 
 impl Connection {
@@ -118,7 +120,19 @@ impl Connection {
             encryptor: transport.encryptor,
             decryptor: transport.decryptor,
             read_buf: Vec::new(),
+            bytes_sent: 0,
+            bytes_received: 0,
         }
+    }
+
+    /// Encrypted bytes written to the socket since the handshake.
+    pub fn bytes_sent(&self) -> u64 {
+        self.bytes_sent
+    }
+
+    /// Encrypted bytes read from the socket since the handshake.
+    pub fn bytes_received(&self) -> u64 {
+        self.bytes_received
     }
 
     /// The peer's node id, authenticated by the handshake.
@@ -130,11 +144,14 @@ impl Connection {
     pub async fn send(&mut self, msg: &Message) -> Result<(), ConnectionError> {
         let frame = self.encryptor.encrypt(&msg.encode()?)?;
         self.stream.write_all(&frame).await?;
+        self.bytes_sent += frame.len() as u64;
         Ok(())
     }
 
     /// The next known message; unknown odd messages are skipped, as BOLT 1
-    /// says, and an unknown even one is an error.
+    /// says, and an unknown even one is an error. Cancel-safe: the only await
+    /// is a socket read, and bytes read are handed to the decryptor at once,
+    /// so it can race other futures in `tokio::select!`.
     pub async fn recv(&mut self) -> Result<Message, ConnectionError> {
         loop {
             if let Some(bytes) = self.decryptor.next_message()? {
@@ -153,6 +170,7 @@ impl Connection {
             if n == 0 {
                 return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
             }
+            self.bytes_received += n as u64;
             self.decryptor.feed(&self.read_buf[..n]);
         }
     }
