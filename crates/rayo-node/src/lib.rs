@@ -6,3 +6,4 @@ pub mod config;
 pub mod connection;
 pub mod peers;
 pub mod store;
+pub mod tls;

@@ -330,13 +330,7 @@ mod tests {
         assert_eq!(host, "127.0.0.1:9736");
         let (_, host) = parse_peer_address(&format!("{key}@localhost")).unwrap();
         assert_eq!(host, "localhost:9735");
-        for bad in [
-            "",
-            "nokey",
-            "02zz@1.2.3.4:1",
-            &format!("{key}@"),
-            key,
-        ] {
+        for bad in ["", "nokey", "02zz@1.2.3.4:1", &format!("{key}@"), key] {
             assert!(parse_peer_address(bad).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,28 @@
+//! Rayo's REST API as a library: the request and response types, with lnd's
+//! REST paths, field names and proto3 JSON encodings so that lnd REST clients
+//! work against `rayod`, and a blocking HTTPS [`Client`] that `rayo` (the CLI)
+//! uses to talk to a node.
+//!
+//! This crate knows nothing of the node's internals (DESIGN.md, layering).
+//!
+//! | call | path | request | response |
+//! |---|---|---|---|
+//! | getinfo | `GET /v1/getinfo` | | [`GetInfoResponse`](types::GetInfoResponse) |
+//! | newaddress | `GET /v1/newaddress?type=` | [`NewAddressRequest`](types::NewAddressRequest) | [`NewAddressResponse`](types::NewAddressResponse) |
+//! | walletbalance | `GET /v1/balance/blockchain` | | [`WalletBalanceResponse`](types::WalletBalanceResponse) |
+//! | listunspent | `GET /v1/utxos?min_confs=&max_confs=` | [`ListUnspentRequest`](types::ListUnspentRequest) | [`ListUnspentResponse`](types::ListUnspentResponse) |
+//! | sendcoins | `POST /v1/transactions` | [`SendCoinsRequest`](types::SendCoinsRequest) | [`SendCoinsResponse`](types::SendCoinsResponse) |
+//! | listchaintxns | `GET /v1/transactions` | [`GetTransactionsRequest`](types::GetTransactionsRequest) | [`TransactionDetails`](types::TransactionDetails) |
+//! | connect | `POST /v1/peers` | [`ConnectPeerRequest`](types::ConnectPeerRequest) | [`ConnectPeerResponse`](types::ConnectPeerResponse) |
+//! | listpeers | `GET /v1/peers` | | [`ListPeersResponse`](types::ListPeersResponse) |
+//! | disconnect | `DELETE /v1/peers/{pub_key}` | | [`DisconnectPeerResponse`](types::DisconnectPeerResponse) |
+//! | stop | `POST /v1/stop` | [`StopRequest`](types::StopRequest) | [`StopResponse`](types::StopResponse) |
+//!
+//! Errors are lnd's body [`Status`](types::Status) with the HTTP status
+//! grpc-gateway gives its code ([`GrpcCode::http_status`](types::GrpcCode::http_status)).
+
+pub mod client;
+pub mod encoding;
+pub mod types;
+
+pub use client::{read_token_file, Client, ClientError, TOKEN_HEADER};
