@@ -25,6 +25,14 @@ use crate::types::{
 /// access token from it.
 pub const TOKEN_HEADER: &str = "Grpc-Metadata-macaroon";
 
+/// The access token's file name in a node's data directory (raw 32 bytes,
+/// like lnd's `admin.macaroon`; readable only by its owner).
+pub const TOKEN_FILE: &str = "access.token";
+
+/// The TLS certificate's file name in a node's data directory (PEM, like
+/// lnd's `tls.cert`), which clients pin.
+pub const TLS_CERT_FILE: &str = "tls.cert";
+
 /// How long a call may take by default, connecting included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 

@@ -25,4 +25,4 @@ pub mod client;
 pub mod encoding;
 pub mod types;
 
-pub use client::{read_token_file, Client, ClientError, TOKEN_HEADER};
+pub use client::{read_token_file, Client, ClientError, TLS_CERT_FILE, TOKEN_FILE, TOKEN_HEADER};

@@ -4,6 +4,8 @@
 pub mod chain_client;
 pub mod config;
 pub mod connection;
+pub mod node;
 pub mod peers;
+pub mod rest;
 pub mod store;
 pub mod tls;

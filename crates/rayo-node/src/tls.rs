@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 /// File name of the certificate in the data dir (lnd's name).
-pub const CERT_FILE: &str = "tls.cert";
+pub const CERT_FILE: &str = rayo_api::TLS_CERT_FILE;
 /// File name of the certificate's private key in the data dir (lnd's name).
 pub const KEY_FILE: &str = "tls.key";
 
