@@ -2,6 +2,8 @@
 //! (or building) a binary, and starting `rayo-chaind` on a free port in a
 //! temporary data directory.
 
+pub mod node;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -34,6 +34,9 @@ pub struct Connection {
     pub rpcuser: Option<String>,
     /// The password for `rpcuser` (empty when not given).
     pub rpcpassword: Option<String>,
+    /// How to start the daemon, for the not-running hint (default:
+    /// `rayo-chaind --datadir DIR`).
+    pub start_hint: Option<String>,
 }
 
 /// Positions that hold JSON (numbers, booleans, arrays, objects) for the
@@ -324,6 +327,9 @@ fn call(conn: &Connection, method: &str, args: &[String]) -> Result<Box<RawValue
         server_address(&conn.rpcserver, conn.rpcport).map_err(|e| format!("error: {e}"))?;
     let datadir = conn.datadir.clone().or_else(default_datadir);
     let start_hint = |datadir: &Option<PathBuf>| {
+        if let Some(hint) = &conn.start_hint {
+            return format!("Start it with:\n  {hint}");
+        }
         let dir = datadir
             .as_ref()
             .map_or_else(|| "<dir>".to_owned(), |d| d.display().to_string());

@@ -1,13 +1,22 @@
 //! `rayo`: the one command a person types.
 //!
-//! For now it carries the chain verbs, `rayo chain VERB [ARGS]`: a
-//! bitcoin-cli work-alike for `rayo-chaind` (or any Bitcoin Core compatible
-//! JSON-RPC server), so the tutorial's `btcctl generate 400` becomes
-//! `rayo chain generate 400 --address <addr>`.
+//! - Node verbs with lncli's names and flags (`rayo getinfo`, `rayo
+//!   newaddress np2wkh`, `rayo connect <pubkey>@<host>`, ...), talking to a
+//!   `rayod` through its REST API; see [`node`].
+//! - Local networks: `rayo net up|status|down` starts a chain and nodes as
+//!   background processes, and `-n NAME` then picks a node; see [`net`].
+//! - Chain verbs, `rayo chain VERB [ARGS]`: a bitcoin-cli work-alike for
+//!   `rayo-chaind` (or any Bitcoin Core compatible JSON-RPC server), so the
+//!   tutorial's `btcctl generate 400` becomes `rayo chain generate 400
+//!   --address <addr>`; see [`chain`].
 
 mod chain;
+mod net;
+mod node;
+mod process;
 mod rpc_client;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,24 +27,75 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "rayo",
     version,
-    about = "Rayo: a Lightning node and its private chain"
+    about = "Rayo: a Lightning node, its private chain and local networks",
+    after_help = "Start a local network (a chain, alice and bob):  rayo net up\n\
+                  Then talk to a node:                            rayo -n alice getinfo"
 )]
 struct Cli {
+    /// Where local networks live (DIR/net/NAME)
+    #[arg(long, global = true, env = "RAYO_HOME", hide_env_values = true, value_name = "DIR",
+          default_value_os_t = default_home_display(), help_heading = "Global options")]
+    home: PathBuf,
+
+    /// The local network that `net`, `-n` and `chain` use
+    #[arg(long = "name", global = true, value_name = "NETWORK",
+          default_value = net::DEFAULT_NETWORK, help_heading = "Global options")]
+    network: String,
+
+    #[command(flatten)]
+    node: node::NodeFlags,
+
     #[command(subcommand)]
     command: Command,
+}
+
+/// `~/.rayo`, shown as the default of `--home` (empty when there is no home
+/// directory, which [`net::home_dir`] then reports).
+fn default_home_display() -> PathBuf {
+    net::home_dir(None).unwrap_or_default()
 }
 
 /// Groups of verbs.
 #[derive(Subcommand, Debug)]
 enum Command {
+    #[command(flatten)]
+    Node(node::NodeCommand),
+
+    /// Run a local network: rayo-chaind and one rayod per node, in the background
+    Net(NetArgs),
+
     /// Talk to the chain daemon (rayo-chaind, or bitcoind) over JSON-RPC, like bitcoin-cli
     #[command(
         // `rayo chain help [command]` goes to the server's `help` RPC, as in bitcoin-cli.
         disable_help_subcommand = true,
         after_help = "Any other JSON-RPC method is passed through: rayo chain <method> [params...]\n\
-                      (put connection flags before the method then), e.g. rayo chain getblockhash 0"
+                      (put connection flags before the method then), e.g. rayo chain getblockhash 0\n\
+                      Without connection flags, the chain of the running local network (--name) is used."
     )]
     Chain(ChainArgs),
+}
+
+/// `rayo net VERB`.
+#[derive(Args, Debug)]
+struct NetArgs {
+    #[command(subcommand)]
+    verb: NetVerb,
+}
+
+/// The local network verbs.
+#[derive(Subcommand, Debug)]
+enum NetVerb {
+    /// Start the network (or say that it is up): a chain and one node per name, on free ports
+    Up {
+        /// The node names, comma separated [default: the network's last nodes, else alice,bob]
+        #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+        nodes: Option<Vec<String>>,
+    },
+    /// Show the network's daemons, whether each is alive, and the log of any that died
+    #[command(after_help = "Exits with 1 when the network is down or a daemon is not running.")]
+    Status,
+    /// Stop every daemon of the network (their data is kept for the next `up`)
+    Down,
 }
 
 /// `rayo chain [CONNECTION FLAGS] VERB [ARGS]`.
@@ -49,11 +109,12 @@ struct ChainArgs {
 
 /// How to reach the chain daemon; bitcoin-cli's `-datadir`, `-rpcport`,
 /// `-rpcconnect`, `-rpcuser` and `-rpcpassword`. Global within `rayo chain`
-/// so they may come before or after a typed verb.
+/// so they may come before or after a typed verb. With none of them, the
+/// running local network's chain is used, else the defaults.
 #[derive(Args, Debug)]
 struct ConnectionArgs {
     /// The chain daemon's data directory; its cookie is read from DIR/regtest/.cookie
-    /// [default: $RAYO_HOME/chain, or ~/.rayo/chain]
+    /// [default: the local network's chain, else $RAYO_HOME/chain]
     #[arg(long, global = true, value_name = "DIR")]
     datadir: Option<PathBuf>,
 
@@ -62,9 +123,9 @@ struct ConnectionArgs {
           value_parser = clap::value_parser!(u16).range(1..))]
     rpcport: Option<u16>,
 
-    /// Server to connect to, HOST or HOST:PORT ([IPv6]:PORT)
-    #[arg(long, global = true, value_name = "HOST[:PORT]", default_value = chain::DEFAULT_RPC_SERVER)]
-    rpcserver: String,
+    /// Server to connect to, HOST or HOST:PORT ([IPv6]:PORT) [default: 127.0.0.1]
+    #[arg(long, global = true, value_name = "HOST[:PORT]")]
+    rpcserver: Option<String>,
 
     /// User for JSON-RPC password authentication (without it the cookie file is used)
     #[arg(long, global = true, value_name = "USER", env = "RAYO_CHAIN_RPCUSER")]
@@ -219,24 +280,106 @@ impl ChainVerb {
     }
 }
 
-impl From<ConnectionArgs> for chain::Connection {
-    fn from(a: ConnectionArgs) -> Self {
-        Self {
-            datadir: a.datadir,
-            rpcserver: a.rpcserver,
-            rpcport: a.rpcport,
-            rpcuser: a.rpcuser,
-            rpcpassword: a.rpcpassword,
+impl ConnectionArgs {
+    /// The connection: the flags as given; with none, the chain of the
+    /// running local network `network` under `home`, else the defaults
+    /// (`home`/chain on 127.0.0.1:18443).
+    fn resolve(self, home: Option<&std::path::Path>, network: &str) -> chain::Connection {
+        let explicit = self.datadir.is_some()
+            || self.rpcport.is_some()
+            || self.rpcserver.is_some()
+            || self.rpcuser.is_some();
+        let mut connection = chain::Connection {
+            datadir: self.datadir,
+            rpcserver: self
+                .rpcserver
+                .unwrap_or_else(|| chain::DEFAULT_RPC_SERVER.to_owned()),
+            rpcport: self.rpcport,
+            rpcuser: self.rpcuser,
+            rpcpassword: self.rpcpassword,
+            start_hint: None,
+        };
+        if explicit {
+            return connection;
         }
+        let Some(home) = home else {
+            return connection;
+        };
+        match net::running_chain(home, network) {
+            Some((datadir, rpcport)) => {
+                connection.datadir = Some(datadir);
+                connection.rpcport = Some(rpcport);
+                connection.start_hint = Some(if network == net::DEFAULT_NETWORK {
+                    "rayo net up".to_owned()
+                } else {
+                    format!("rayo --name {network} net up")
+                });
+            }
+            None => {
+                let datadir = home.join("chain");
+                connection.start_hint = Some(format!(
+                    "rayo-chaind --datadir {}\n(or start a local network, with its own chain, with `rayo net up`)",
+                    datadir.display()
+                ));
+                connection.datadir = Some(datadir);
+            }
+        }
+        connection
     }
+}
+
+/// Prints `rayo: <message>` on stderr; exit status 1.
+fn fail(message: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr().lock(), "rayo: {message}");
+    ExitCode::FAILURE
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let home = net::home_dir(Some(cli.home));
+    let network = cli.network;
     match cli.command {
         Command::Chain(ChainArgs { connection, verb }) => {
+            if cli.node.any() {
+                return fail(
+                    "-n/--node, --rpcserver, --datadir, --tlscertpath and --tokenpath before \
+                     `chain` are a node's; put the chain's connection flags after `chain` \
+                     (rayo chain --datadir DIR --rpcport PORT VERB)",
+                );
+            }
             let (method, args) = verb.into_call();
-            chain::run(&connection.into(), &method, &args)
+            let connection = connection.resolve(home.as_deref().ok(), &network);
+            chain::run(&connection, &method, &args)
+        }
+        Command::Net(NetArgs { verb }) => {
+            let home = match home {
+                Ok(home) => home,
+                Err(e) => return fail(&e),
+            };
+            if cli.node.any() {
+                return fail("`rayo net` takes no node connection flags (-n, --rpcserver, ...)");
+            }
+            let result = match verb {
+                NetVerb::Up { nodes } => net::up(&home, &network, nodes).map(|()| true),
+                NetVerb::Status => net::status(&home, &network),
+                NetVerb::Down => net::down(&home, &network).map(|()| true),
+            };
+            match result {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Node(command) => {
+            let home = match home {
+                Ok(home) => home,
+                Err(e) => return fail(&e),
+            };
+            let flags = cli.node.merged(node::flags_of(&command).clone());
+            match node::run(command, &flags, &home, &network) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
         }
     }
 }
@@ -247,7 +390,9 @@ mod tests {
 
     fn call_of(argv: &[&str]) -> (String, Vec<String>) {
         let cli = Cli::try_parse_from(argv).unwrap();
-        let Command::Chain(args) = cli.command;
+        let Command::Chain(args) = cli.command else {
+            panic!("not a chain command: {argv:?}")
+        };
         args.verb.into_call()
     }
 
@@ -297,10 +442,246 @@ mod tests {
             &["rayo", "chain", "--rpcport", "18500", "getblockcount"][..],
             &["rayo", "chain", "getblockcount", "--rpcport", "18500"][..],
         ] {
-            let Command::Chain(args) = Cli::try_parse_from(argv).unwrap().command;
+            let Command::Chain(args) = Cli::try_parse_from(argv).unwrap().command else {
+                panic!("not a chain command")
+            };
             assert_eq!(args.connection.rpcport, Some(18500));
         }
         assert!(Cli::try_parse_from(["rayo", "chain", "--rpcport", "0", "getblockcount"]).is_err());
         assert!(Cli::try_parse_from(["rayo", "chain", "generate", "-5"]).is_err());
+    }
+
+    fn parse(argv: &[&str]) -> Cli {
+        let mut full = vec!["rayo"];
+        full.extend_from_slice(argv);
+        Cli::try_parse_from(full).unwrap_or_else(|e| panic!("{argv:?}: {e}"))
+    }
+
+    fn chain_connection(argv: &[&str], home: &std::path::Path) -> chain::Connection {
+        let cli = parse(argv);
+        let Command::Chain(args) = cli.command else {
+            panic!("not a chain command")
+        };
+        args.connection.resolve(Some(home), &cli.network)
+    }
+
+    #[test]
+    fn chain_datadir_flag_does_not_clash_with_node_flags() {
+        let home = std::path::Path::new("/nonexistent-home");
+        for argv in [
+            &["chain", "--datadir", "/x", "getblockcount"][..],
+            &["chain", "getblockcount", "--datadir", "/x"][..],
+        ] {
+            let c = chain_connection(argv, home);
+            assert_eq!(c.datadir, Some(PathBuf::from("/x")));
+            assert_eq!(c.rpcport, None);
+            assert_eq!(c.start_hint, None);
+        }
+        let c = chain_connection(
+            &["chain", "--rpcserver", "10.0.0.1:1", "getblockcount"],
+            home,
+        );
+        assert_eq!((c.rpcserver.as_str(), c.datadir), ("10.0.0.1:1", None));
+        // No flags and no network: the home's chain on the default port.
+        let c = chain_connection(&["--home", "/h", "chain", "getblockcount"], home);
+        assert_eq!(c.datadir, Some(PathBuf::from("/nonexistent-home/chain")));
+        assert_eq!((c.rpcserver.as_str(), c.rpcport), ("127.0.0.1", None));
+        for argv in [
+            &[
+                "chain",
+                "--datadir",
+                "/x",
+                "--rpcserver",
+                "h",
+                "getblockcount",
+            ][..],
+            &[
+                "chain",
+                "getblockcount",
+                "--datadir",
+                "/x",
+                "--rpcserver",
+                "h",
+            ][..],
+        ] {
+            assert!(!parse(argv).node.any(), "{argv:?}");
+        }
+        // Node flags before `chain` are a node's, parsed separately.
+        let cli = parse(&[
+            "--datadir",
+            "/n",
+            "chain",
+            "--datadir",
+            "/c",
+            "getblockcount",
+        ]);
+        assert_eq!(cli.node.datadir, Some(PathBuf::from("/n")));
+        let Command::Chain(args) = cli.command else {
+            panic!("not a chain command")
+        };
+        assert_eq!(args.connection.datadir, Some(PathBuf::from("/c")));
+    }
+
+    #[test]
+    fn chain_uses_the_running_network() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = net::network_dir(tmp.path(), "local");
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |state: &str| {
+            let json = serde_json::json!({
+                "name": "local", "state": state,
+                "chain": {"datadir": "/net/chain", "rpcport": 18999, "pid": 0, "log": "/l"},
+                "nodes": [],
+            });
+            std::fs::write(dir.join(net::NETWORK_FILE), json.to_string()).unwrap();
+        };
+        write("up");
+        let c = chain_connection(&["chain", "getblockcount"], tmp.path());
+        assert_eq!(c.datadir, Some(PathBuf::from("/net/chain")));
+        assert_eq!(c.rpcport, Some(18999));
+        assert!(c.start_hint.unwrap().contains("rayo net up"));
+        // Explicit flags win.
+        let c = chain_connection(
+            &["chain", "--rpcport", "18443", "getblockcount"],
+            tmp.path(),
+        );
+        assert_eq!((c.datadir, c.rpcport), (None, Some(18443)));
+        // Another network: not this one.
+        let c = chain_connection(&["--name", "other", "chain", "getblockcount"], tmp.path());
+        assert_eq!(c.datadir, Some(tmp.path().join("chain")));
+        write("down");
+        let c = chain_connection(&["chain", "getblockcount"], tmp.path());
+        assert_eq!(
+            (c.datadir, c.rpcport),
+            (Some(tmp.path().join("chain")), None)
+        );
+    }
+
+    fn node_command(argv: &[&str]) -> (node::NodeFlags, node::NodeCommand) {
+        let cli = parse(argv);
+        let Command::Node(command) = cli.command else {
+            panic!("not a node command: {argv:?}")
+        };
+        (cli.node.merged(node::flags_of(&command).clone()), command)
+    }
+
+    #[test]
+    fn node_flags_before_or_after_the_verb() {
+        let (flags, _) = node_command(&["-n", "alice", "getinfo"]);
+        assert_eq!(flags.node.as_deref(), Some("alice"));
+        let (flags, _) = node_command(&["getinfo", "--node", "bob"]);
+        assert_eq!(flags.node.as_deref(), Some("bob"));
+        // After the verb wins.
+        let (flags, _) = node_command(&["-n", "alice", "getinfo", "-n", "bob"]);
+        assert_eq!(flags.node.as_deref(), Some("bob"));
+        let (flags, _) = node_command(&[
+            "--rpcserver",
+            "127.0.0.1:1",
+            "--tlscertpath",
+            "/c",
+            "--macaroonpath",
+            "/t",
+            "listpeers",
+            "--datadir",
+            "/d",
+        ]);
+        assert_eq!(
+            flags,
+            node::NodeFlags {
+                node: None,
+                rpcserver: Some("127.0.0.1:1".into()),
+                datadir: Some("/d".into()),
+                tlscertpath: Some("/c".into()),
+                tokenpath: Some("/t".into()),
+            }
+        );
+        let (flags, _) = node_command(&["--tokenpath", "/t", "stop"]);
+        assert_eq!(flags.tokenpath, Some("/t".into()));
+        // Global --home and --name anywhere.
+        let cli = parse(&["getinfo", "--home", "/h", "--name", "dev"]);
+        assert_eq!((cli.home, cli.network.as_str()), ("/h".into(), "dev"));
+        let cli = parse(&["net", "up", "--nodes", "a,b,c", "--name", "dev"]);
+        assert_eq!(cli.network, "dev");
+        let Command::Net(NetArgs {
+            verb: NetVerb::Up { nodes },
+        }) = cli.command
+        else {
+            panic!()
+        };
+        assert_eq!(nodes.unwrap(), ["a", "b", "c"]);
+        let cli = parse(&["net", "status"]);
+        assert_eq!(cli.network, "local");
+    }
+
+    #[test]
+    fn lncli_flags_parse() {
+        let (_, c) = node_command(&["newaddress", "np2wkh"]);
+        assert!(
+            matches!(c, node::NodeCommand::Newaddress { address_type, .. } if address_type == "np2wkh")
+        );
+        let (_, c) = node_command(&["newaddress"]);
+        assert!(
+            matches!(c, node::NodeCommand::Newaddress { address_type, .. } if address_type == "p2wkh")
+        );
+        assert!(Cli::try_parse_from(["rayo", "newaddress", "p2pkh"]).is_err());
+        for argv in [
+            &["walletbalance"][..],
+            &["walletbalance", "--witness_only"][..],
+            &["walletbalance", "--witness_only=true"][..],
+            &["walletbalance", "--witness_only=false"][..],
+        ] {
+            node_command(argv);
+        }
+        assert!(Cli::try_parse_from(["rayo", "walletbalance", "--witness_only=maybe"]).is_err());
+        let (_, c) = node_command(&["listunspent", "--min_confs", "1", "--max_confs", "100"]);
+        assert!(matches!(
+            c,
+            node::NodeCommand::Listunspent {
+                min_confs: Some(1),
+                max_confs: Some(100),
+                ..
+            }
+        ));
+        let (_, c) = node_command(&["listunspent", "2", "5"]);
+        assert!(matches!(
+            c,
+            node::NodeCommand::Listunspent {
+                min_confs_arg: Some(2),
+                max_confs_arg: Some(5),
+                ..
+            }
+        ));
+        assert!(Cli::try_parse_from(["rayo", "listunspent", "--min_confs", "-1"]).is_err());
+        assert!(Cli::try_parse_from([
+            "rayo",
+            "listunspent",
+            "--unconfirmed_only",
+            "--min_confs",
+            "1"
+        ])
+        .is_err());
+        let (_, c) = node_command(&["listchaintxns", "--start_height", "5", "--end_height", "-1"]);
+        assert!(matches!(
+            c,
+            node::NodeCommand::Listchaintxns {
+                start_height: Some(5),
+                end_height: Some(-1),
+                ..
+            }
+        ));
+        let (_, c) = node_command(&["connect", "02ab@h:1", "--perm", "--timeout", "30s"]);
+        assert!(matches!(
+            c,
+            node::NodeCommand::Connect {
+                perm: true,
+                timeout: Some(30),
+                ..
+            }
+        ));
+        node_command(&["disconnect", "02ab"]);
+        node_command(&["disconnect", "--node_key", "02ab"]);
+        assert!(Cli::try_parse_from(["rayo", "disconnect"]).is_err());
+        assert!(Cli::try_parse_from(["rayo", "connect"]).is_err());
+        assert!(Cli::try_parse_from(["rayo", "sendcoins", "a", "5", "--sweepall"]).is_err());
     }
 }

@@ -53,6 +53,9 @@ pub struct Config {
     /// its words to `<datadir>/seed.txt` (mode 0600) instead.
     #[arg(long)]
     pub noseedbackup: bool,
+    /// Seconds between keep-alive pings to each peer (lower it in tests).
+    #[arg(long = "dev.pinginterval", default_value_t = 30, hide = true)]
+    pub ping_interval_secs: u64,
 }
 
 fn parse_network(s: &str) -> Result<Network, String> {

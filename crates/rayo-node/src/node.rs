@@ -107,8 +107,9 @@ impl Node {
         let mut new_seed = None;
         let seed = match store.seed()? {
             Some(words) => {
-                let words = String::from_utf8(words)
-                    .map_err(|_| StoreError::Sqlite(rusqlite::Error::InvalidQuery))?;
+                let words = String::from_utf8(words).map_err(|_| {
+                    NodeError::FailedPrecondition("the stored seed is not UTF-8 text".into())
+                })?;
                 Seed::from_mnemonic(&words, "")
                     .map_err(|e| NodeError::FailedPrecondition(e.to_string()))?
             }
@@ -148,7 +149,11 @@ impl Node {
         let wallet = Wallet::restore(&master, network, records)?;
         let chain = ChainClient::new(&config.chain_host(), config.chain_auth());
         let init = crate::connection::default_init(ChainHash::using_genesis_block(network));
-        let peers = Peers::new(node_secret, init);
+        let peers = Peers::new(
+            node_secret,
+            init,
+            Duration::from_secs(config.ping_interval_secs.max(1)),
+        );
         let node = Arc::new(Node {
             config,
             node_id,

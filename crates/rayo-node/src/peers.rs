@@ -18,8 +18,6 @@ use tokio::sync::mpsc;
 
 use crate::connection::{Connection, ConnectionError};
 
-/// How often we ping a peer, and how long it has to answer.
-pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 /// How long dialling may take before we give up.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -83,6 +81,7 @@ struct PeerHandle {
 
 /// The node's peers.
 pub struct Peers {
+    ping_interval: Duration,
     local_secret: SecretKey,
     local_id: PublicKey,
     init: Init,
@@ -115,10 +114,12 @@ pub fn parse_peer_address(s: &str) -> Result<(PublicKey, String), PeerError> {
 
 impl Peers {
     /// Peers for a node with `local_secret`, sending `init` on each
-    /// connection.
-    pub fn new(local_secret: SecretKey, init: Init) -> Arc<Self> {
+    /// connection and pinging every `ping_interval` (a peer has that long to
+    /// answer).
+    pub fn new(local_secret: SecretKey, init: Init, ping_interval: Duration) -> Arc<Self> {
         let local_id = local_secret.public_key(&bitcoin::secp256k1::Secp256k1::new());
         Arc::new(Self {
+            ping_interval,
             local_secret,
             local_id,
             init,
@@ -220,7 +221,7 @@ impl Peers {
         tracing::info!(peer = %node_id, %address, inbound, "peer connected");
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            let reason = run_peer(conn, &info, stop_rx).await;
+            let reason = run_peer(conn, &info, stop_rx, this.ping_interval).await;
             tracing::info!(peer = %node_id, reason = %reason, "peer disconnected");
             let mut peers = this.peers.lock().expect("peers lock");
             if peers
@@ -270,9 +271,10 @@ async fn run_peer(
     mut conn: Connection,
     info: &Mutex<PeerInfo>,
     mut stop: mpsc::Receiver<()>,
+    ping_interval: Duration,
 ) -> String {
     const PING_BYTES: u16 = 16;
-    let mut ticker = tokio::time::interval(PING_INTERVAL);
+    let mut ticker = tokio::time::interval(ping_interval);
     ticker.tick().await;
     let mut outstanding: Option<Instant> = None;
     loop {

@@ -34,10 +34,11 @@ pub struct SavedPeer {
 
 /// Durable node state.
 pub trait NodeStore: Send {
-    /// The wallet seed's entropy, if created.
+    /// The wallet seed (its BIP39 words, as bytes), if created.
     fn seed(&self) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Saves the seed's entropy (once, at creation).
-    fn save_seed(&mut self, entropy: &[u8]) -> Result<(), StoreError>;
+    /// Saves the seed (once, at creation; a second call fails, since it
+    /// would orphan the wallet of the first).
+    fn save_seed(&mut self, seed: &[u8]) -> Result<(), StoreError>;
     /// Every wallet record, in the order written.
     fn wallet_records(&self) -> Result<Vec<String>, StoreError>;
     /// Appends wallet records atomically (all or none).
