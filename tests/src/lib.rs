@@ -37,6 +37,26 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// Waits (up to 60 s) for `child` to print a stdout line starting with
+/// `prefix`, its ready line, and returns it. Earlier lines are skipped.
+pub fn ready_line(child: &mut Child, prefix: &str) -> String {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no `{prefix}` line within 60 s"));
+        if line.starts_with(prefix) {
+            return line;
+        }
+    }
+}
+
 /// A free TCP port on loopback (bound then released).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -75,17 +95,8 @@ impl ChainDaemon {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("starting rayo-chaind");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("rayo-chaind printed its ready line");
-        assert!(line.contains("ready"), "unexpected first line: {line}");
+        let line = ready_line(&mut child, "rayo-chaind ready");
+        assert!(line.contains("ready"), "unexpected ready line: {line}");
         ChainDaemon {
             child: Some(child),
             datadir: datadir.to_owned(),

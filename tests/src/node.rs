@@ -1,12 +1,10 @@
 //! Starting `rayod` as a process against a [`crate::ChainDaemon`].
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::{binary, free_port, ChainDaemon};
+use crate::{binary, free_port, ready_line, ChainDaemon};
 
 /// A running `rayod`, killed when dropped.
 pub struct NodeDaemon {
@@ -55,21 +53,12 @@ impl NodeDaemon {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("starting rayod");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let pubkey = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .expect("rayod printed its ready line");
-            if let Some(rest) = line.strip_prefix("rayod ready: node ") {
-                break rest.split('@').next().expect("pubkey@addr").to_owned();
-            }
-        };
+        let line = ready_line(&mut child, "rayod ready: node ");
+        let pubkey = line["rayod ready: node ".len()..]
+            .split('@')
+            .next()
+            .expect("pubkey@addr")
+            .to_owned();
         NodeDaemon {
             child: Some(child),
             datadir: datadir.to_owned(),
@@ -87,6 +76,29 @@ impl NodeDaemon {
             &self.datadir.join(rayo_api::TOKEN_FILE),
         )
         .expect("REST client")
+    }
+
+    /// Waits (up to 60 s) until the node's wallet has processed `chain`'s
+    /// tip, as `getinfo` reports it.
+    pub fn wait_synced(&self, chain: &ChainDaemon) {
+        let height = chain
+            .call("getblockcount", serde_json::json!([]))
+            .as_u64()
+            .expect("height") as u32;
+        let hash = chain.call("getbestblockhash", serde_json::json!([]));
+        let client = self.client();
+        let start = std::time::Instant::now();
+        while !client.get_info().is_ok_and(|i| {
+            i.synced_to_chain
+                && i.block_height == height
+                && Some(i.block_hash.as_str()) == hash.as_str()
+        }) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "node did not sync to {height}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Stops the node with SIGKILL, as a crash would.

@@ -31,20 +31,6 @@ fn connect(client: &Client, pubkey: &str, host: &str) -> Result<(), ClientError>
         .map(|_| ())
 }
 
-fn wait_synced(client: &Client, height: u32) {
-    let start = std::time::Instant::now();
-    while !client
-        .get_info()
-        .is_ok_and(|i| i.synced_to_chain && i.block_height == height)
-    {
-        assert!(
-            start.elapsed().as_secs() < 60,
-            "node did not sync to {height}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn bad_requests_get_clear_errors_and_change_nothing() {
     let chain = ChainDaemon::start(&[]);
@@ -92,7 +78,7 @@ fn bad_requests_get_clear_errors_and_change_nothing() {
         .unwrap()
         .address;
     chain.call("generatetoaddress", json!([101, address]));
-    wait_synced(&client, 101);
+    alice.wait_synced(&chain);
     let before = client.wallet_balance().unwrap();
     // Coinbases 1 and 2 have 101 and 100 confirmations: both spendable in
     // the next block.

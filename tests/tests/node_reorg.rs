@@ -3,25 +3,9 @@
 //! them back, without a restart.
 
 use rayo_api::types::{AddressType, NewAddressRequest};
-use rayo_api::Client;
 use rayo_e2e::node::NodeDaemon;
 use rayo_e2e::ChainDaemon;
 use serde_json::json;
-
-fn wait_synced(client: &Client, chain: &ChainDaemon) {
-    let height = chain.call("getblockcount", json!([])).as_u64().unwrap() as u32;
-    let hash = chain.call("getbestblockhash", json!([]));
-    let start = std::time::Instant::now();
-    while !client.get_info().is_ok_and(|i| {
-        i.synced_to_chain && i.block_height == height && i.block_hash == hash.as_str().unwrap()
-    }) {
-        assert!(
-            start.elapsed().as_secs() < 60,
-            "node did not sync to {height}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
 
 #[test]
 fn wallet_follows_invalidate_and_reconsider() {
@@ -37,7 +21,7 @@ fn wallet_follows_invalidate_and_reconsider() {
         .unwrap()
         .address;
     let hashes = chain.call("generatetoaddress", json!([101, address]));
-    wait_synced(&client, &chain);
+    alice.wait_synced(&chain);
     // Coinbases 1 and 2 are mature at height 101.
     assert_eq!(
         client.wallet_balance().unwrap().confirmed_balance,
@@ -47,12 +31,12 @@ fn wallet_follows_invalidate_and_reconsider() {
     // Take blocks 100 and 101 away: at tip 99 no coinbase has the 100
     // confirmations it needs.
     chain.call("invalidateblock", json!([hashes[99]]));
-    wait_synced(&client, &chain);
+    alice.wait_synced(&chain);
     assert_eq!(client.get_info().unwrap().block_height, 99);
     assert_eq!(client.wallet_balance().unwrap().confirmed_balance, 0);
 
     chain.call("reconsiderblock", json!([hashes[99]]));
-    wait_synced(&client, &chain);
+    alice.wait_synced(&chain);
     assert_eq!(client.get_info().unwrap().block_height, 101);
     assert_eq!(
         client.wallet_balance().unwrap().confirmed_balance,

@@ -188,6 +188,16 @@ impl Node {
         Ok(())
     }
 
+    /// Runs `change` on the wallet and persists the records it returns. The
+    /// wallet lock is released before the store is written.
+    fn update_wallet(
+        &self,
+        change: impl FnOnce(&mut Wallet) -> Vec<WalletRecord>,
+    ) -> Result<(), NodeError> {
+        let records = change(&mut self.wallet.lock().expect("wallet lock"));
+        self.persist(records)
+    }
+
     /// The chain tip as of the last sync.
     pub fn chain_tip(&self) -> Option<ChainTip> {
         *self.tip.lock().expect("tip lock")
@@ -263,12 +273,7 @@ impl Node {
         };
         for txid in unseen {
             if let Some(tx) = self.chain.transaction(txid).await? {
-                let records = self
-                    .wallet
-                    .lock()
-                    .expect("wallet lock")
-                    .apply_unconfirmed(&tx, now());
-                self.persist(records)?;
+                self.update_wallet(|w| w.apply_unconfirmed(&tx, now()))?;
             }
         }
         // Unconfirmed wallet transactions that left the mempool without a
@@ -284,12 +289,7 @@ impl Node {
                 .collect()
         };
         for txid in gone {
-            let records = self
-                .wallet
-                .lock()
-                .expect("wallet lock")
-                .drop_unconfirmed(txid);
-            self.persist(records)?;
+            self.update_wallet(|w| w.drop_unconfirmed(txid))?;
         }
         *self.seen_mempool.lock().expect("mempool lock") = txids;
         Ok(())
@@ -378,21 +378,11 @@ impl Node {
         self.persist(spend_records)?;
         match self.chain.broadcast(&tx).await {
             Ok(txid) => {
-                let records = self
-                    .wallet
-                    .lock()
-                    .expect("wallet lock")
-                    .apply_unconfirmed(&tx, now());
-                self.persist(records)?;
+                self.update_wallet(|w| w.apply_unconfirmed(&tx, now()))?;
                 Ok(txid)
             }
             Err(e) => {
-                let records = self
-                    .wallet
-                    .lock()
-                    .expect("wallet lock")
-                    .unlock_inputs(&inputs);
-                self.persist(records)?;
+                self.update_wallet(|w| w.unlock_inputs(&inputs))?;
                 Err(match e {
                     ChainClientError::Rpc { message, .. } => NodeError::FailedPrecondition(
                         format!("the chain refused the transaction: {message}"),
