@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use bitcoin::secp256k1::{rand, PublicKey, SecretKey};
 use rayo_wire::features::Features;
-use rayo_wire::message::{Init, Message, Ping};
+use rayo_wire::ids::ChannelId;
+use rayo_wire::message::{ErrorMessage, Init, Message, Ping};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
@@ -265,6 +266,19 @@ impl Peers {
     }
 }
 
+/// The channel a channel message is about, if it is one.
+fn channel_of(msg: &Message) -> Option<ChannelId> {
+    match msg {
+        Message::OpenChannel(m) => Some(m.temporary_channel_id),
+        Message::AcceptChannel(m) => Some(m.temporary_channel_id),
+        Message::FundingCreated(m) => Some(m.temporary_channel_id),
+        Message::FundingSigned(m) => Some(m.channel_id),
+        Message::ChannelReady(m) => Some(m.channel_id),
+        Message::ChannelReestablish(m) => Some(m.channel_id),
+        _ => None,
+    }
+}
+
 /// The peer's life: answer pings, ping it, stop when asked or when it goes
 /// quiet. Returns why it ended.
 async fn run_peer(
@@ -308,6 +322,15 @@ async fn run_peer(
                 }
                 Ok(Message::Init(_)) => return "second init: protocol violation".into(),
                 Ok(Message::Unknown { .. }) => Ok(()),
+                // Channel messages: no channel exists yet, so each refers to
+                // an unknown channel, which BOLT 1 answers with `error`.
+                Ok(other) => match channel_of(&other) {
+                    Some(channel_id) => {
+                        let data = b"rayod does not open or accept channels yet".to_vec();
+                        conn.send(&Message::Error(ErrorMessage { channel_id, data })).await
+                    }
+                    None => Ok(()),
+                },
                 Err(e) => Err(e),
             },
         };

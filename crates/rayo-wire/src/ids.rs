@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::PublicKey;
+use bitcoin::Txid;
 
 /// A 32-byte channel id (BOLT 2): the funding txid XOR the output index, or a
 /// temporary id before funding. All zeros means "every channel" in `error`.
@@ -17,6 +19,18 @@ impl ChannelId {
     /// True for the all-zero id.
     pub fn is_all(&self) -> bool {
         *self == Self::ALL
+    }
+}
+
+impl ChannelId {
+    /// BOLT 2: the funding txid (internal byte order) with its last two
+    /// bytes XORed with the big-endian output index.
+    pub fn from_funding(txid: &Txid, output_index: u16) -> ChannelId {
+        let mut id = txid.to_byte_array();
+        let index = output_index.to_be_bytes();
+        id[30] ^= index[0];
+        id[31] ^= index[1];
+        ChannelId(id)
     }
 }
 

@@ -5,6 +5,7 @@
 //! * [`ser`], [`tlv`]: BOLT 1's fundamental types, BigSize and TLV streams.
 //! * [`features`]: BOLT 9 feature bits with their even/odd and dependency rules.
 //! * [`message`]: BOLT 1 messages (`init`, `error`, `warning`, `ping`, `pong`).
+//! * [`establish`]: BOLT 2 channel establishment and reestablish messages.
 //! * [`noise`]: the BOLT 8 handshake and encrypted transport.
 //!
 //! The crate is pure: no I/O, no clock and no randomness inside. Keys and
@@ -12,6 +13,7 @@
 //! path is testable with the spec's fixed vectors.
 
 pub mod amount;
+pub mod establish;
 pub mod features;
 pub mod ids;
 pub mod message;

@@ -9,6 +9,10 @@
 
 use bitcoin::constants::ChainHash;
 
+use crate::establish::{
+    msg_type as est, AcceptChannel, ChannelReady, ChannelReestablish, FundingCreated,
+    FundingSigned, OpenChannel,
+};
 use crate::features::Features;
 use crate::ids::ChannelId;
 use crate::ser::{DecodeError, Reader, WriteExt};
@@ -125,6 +129,18 @@ pub enum Message {
     Ping(Ping),
     /// `pong` (19)
     Pong(Pong),
+    /// `open_channel` (32)
+    OpenChannel(Box<OpenChannel>),
+    /// `accept_channel` (33)
+    AcceptChannel(Box<AcceptChannel>),
+    /// `funding_created` (34)
+    FundingCreated(FundingCreated),
+    /// `funding_signed` (35)
+    FundingSigned(FundingSigned),
+    /// `channel_ready` (36)
+    ChannelReady(ChannelReady),
+    /// `channel_reestablish` (136)
+    ChannelReestablish(ChannelReestablish),
     /// A message of an unknown odd type, which BOLT 1 says to ignore.
     Unknown {
         /// The odd type number.
@@ -147,6 +163,12 @@ impl Message {
             Message::Warning(_) => msg_type::WARNING,
             Message::Ping(_) => msg_type::PING,
             Message::Pong(_) => msg_type::PONG,
+            Message::OpenChannel(_) => est::OPEN_CHANNEL,
+            Message::AcceptChannel(_) => est::ACCEPT_CHANNEL,
+            Message::FundingCreated(_) => est::FUNDING_CREATED,
+            Message::FundingSigned(_) => est::FUNDING_SIGNED,
+            Message::ChannelReady(_) => est::CHANNEL_READY,
+            Message::ChannelReestablish(_) => est::CHANNEL_REESTABLISH,
             Message::Unknown { msg_type } => *msg_type,
         }
     }
@@ -179,6 +201,14 @@ impl Message {
                 check_unknown_stream(r.rest())?;
                 Message::Pong(Pong { ignored })
             }
+            est::OPEN_CHANNEL => Message::OpenChannel(Box::new(OpenChannel::decode(&mut r)?)),
+            est::ACCEPT_CHANNEL => Message::AcceptChannel(Box::new(AcceptChannel::decode(&mut r)?)),
+            est::FUNDING_CREATED => Message::FundingCreated(FundingCreated::decode(&mut r)?),
+            est::FUNDING_SIGNED => Message::FundingSigned(FundingSigned::decode(&mut r)?),
+            est::CHANNEL_READY => Message::ChannelReady(ChannelReady::decode(&mut r)?),
+            est::CHANNEL_REESTABLISH => {
+                Message::ChannelReestablish(ChannelReestablish::decode(&mut r)?)
+            }
             odd if odd % 2 == 1 => Message::Unknown { msg_type: odd },
             even => return Err(DecodeError::UnknownEvenMessage(even)),
         };
@@ -204,6 +234,12 @@ impl Message {
             Message::Pong(pong) => {
                 out.put_u16_prefixed(&pong.ignored).ok_or(EncodeError)?;
             }
+            Message::OpenChannel(m) => m.encode(&mut out),
+            Message::AcceptChannel(m) => m.encode(&mut out),
+            Message::FundingCreated(m) => m.encode(&mut out),
+            Message::FundingSigned(m) => m.encode(&mut out),
+            Message::ChannelReady(m) => m.encode(&mut out),
+            Message::ChannelReestablish(m) => m.encode(&mut out),
             Message::Unknown { .. } => {}
         }
         if out.len() > MAX_MESSAGE_LEN {
