@@ -172,12 +172,12 @@ async fn malformed_and_unknown_even_messages_are_errors_unknown_odd_is_skipped()
     let (addr, server) = rayo_listener().await;
     let (mut stream, mut transport) = raw_initiator(addr).await;
     let mut server = server.await.unwrap().unwrap();
-    let frame = transport.encryptor.encrypt(&[0x00, 0x22]).unwrap();
+    let frame = transport.encryptor.encrypt(&[0x80, 0x02]).unwrap();
     stream.write_all(&frame).await.unwrap();
     assert!(matches!(
         server.recv().await,
         Err(ConnectionError::Decode(
-            rayo_wire::ser::DecodeError::UnknownEvenMessage(0x22)
+            rayo_wire::ser::DecodeError::UnknownEvenMessage(0x8002)
         ))
     ));
 }

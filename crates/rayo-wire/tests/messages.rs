@@ -14,8 +14,13 @@ fn unknown_odd_type_is_ignored_and_unknown_even_type_is_an_error() {
         Ok(Message::Unknown { msg_type: 0x8001 })
     );
     assert_eq!(
+        Message::decode(&[0x80, 0x02, 0x01]),
+        Err(DecodeError::UnknownEvenMessage(0x8002))
+    );
+    // A known even type cut short is malformed, not unknown.
+    assert_eq!(
         Message::decode(&[0x00, 0x20, 0x01]),
-        Err(DecodeError::UnknownEvenMessage(32))
+        Err(DecodeError::UnexpectedEof)
     );
     assert_eq!(
         Message::decode(&[0x00]),
