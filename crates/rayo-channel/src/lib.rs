@@ -1,0 +1,16 @@
+//! rayo-channel: Lightning channels, sans-io.
+//!
+//! * [`keys`]: BOLT 3 key derivation (per-commitment points, derived and
+//!   revocation keys), per-channel basepoints from the node seed, and the
+//!   per-commitment secret generator.
+//! * [`shachain`]: compact storage of the secrets the peer reveals.
+//! * [`scripts`]: funding, to_local and HTLC scripts.
+//! * [`establish`]: BOLT 2 establishment v1 checks and our channel policy.
+//! * [`commitment`]: commitment and HTLC transactions (ordering, fees,
+//!   trimming, obscured commitment numbers) and their signatures.
+
+pub mod commitment;
+pub mod establish;
+pub mod keys;
+pub mod scripts;
+pub mod shachain;
