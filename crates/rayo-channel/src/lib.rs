@@ -5,10 +5,12 @@
 //!   per-commitment secret generator.
 //! * [`shachain`]: compact storage of the secrets the peer reveals.
 //! * [`scripts`]: funding, to_local and HTLC scripts.
+//! * [`channel`]: the establishment state machine, one type per phase.
 //! * [`establish`]: BOLT 2 establishment v1 checks and our channel policy.
 //! * [`commitment`]: commitment and HTLC transactions (ordering, fees,
 //!   trimming, obscured commitment numbers) and their signatures.
 
+pub mod channel;
 pub mod commitment;
 pub mod establish;
 pub mod keys;
