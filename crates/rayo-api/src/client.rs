@@ -15,9 +15,10 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::types::{
-    ConnectPeerRequest, ConnectPeerResponse, DisconnectPeerResponse, GetInfoResponse,
-    GetTransactionsRequest, GrpcCode, ListPeersResponse, ListUnspentRequest, ListUnspentResponse,
-    NewAddressRequest, NewAddressResponse, SendCoinsRequest, SendCoinsResponse, Status,
+    ChannelPoint, ConnectPeerRequest, ConnectPeerResponse, DisconnectPeerResponse, GetInfoResponse,
+    GetTransactionsRequest, GrpcCode, ListChannelsRequest, ListChannelsResponse, ListPeersResponse,
+    ListUnspentRequest, ListUnspentResponse, NewAddressRequest, NewAddressResponse,
+    OpenChannelRequest, PendingChannelsResponse, SendCoinsRequest, SendCoinsResponse, Status,
     StopRequest, StopResponse, TransactionDetails, WalletBalanceResponse,
 };
 
@@ -35,6 +36,11 @@ pub const TLS_CERT_FILE: &str = "tls.cert";
 
 /// How long a call may take by default, connecting included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long `open_channel` may take at least: the node answers only once the
+/// peer has accepted, both sides have signed and the funding transaction is
+/// broadcast.
+pub const OPEN_CHANNEL_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -106,6 +112,7 @@ pub struct Client {
     base_url: String,
     token: String,
     tls: TlsConfig,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -133,6 +140,7 @@ impl Client {
             base_url,
             token: token.trim().to_string(),
             tls,
+            timeout: DEFAULT_TIMEOUT,
         })
     }
 
@@ -156,6 +164,7 @@ impl Client {
     /// The same client with another limit on how long one call may take.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.agent = agent(&self.tls, timeout);
+        self.timeout = timeout;
         self
     }
 
@@ -238,6 +247,40 @@ impl Client {
     pub fn disconnect_peer(&self, pub_key: &str) -> Result<DisconnectPeerResponse, ClientError> {
         let path = format!("/v1/peers/{}", percent_encode(pub_key));
         self.send::<(), _>("DELETE", &path, None)
+    }
+
+    /// `POST /v1/channels`: open a channel (lnd's `OpenChannelSync`). Answers
+    /// with the funding output once the funding transaction is broadcast;
+    /// this waits for the peer, so it may take up to [`OPEN_CHANNEL_TIMEOUT`]
+    /// (or the client's own timeout, if longer).
+    pub fn open_channel(&self, req: &OpenChannelRequest) -> Result<ChannelPoint, ClientError> {
+        let client;
+        let this = if self.timeout < OPEN_CHANNEL_TIMEOUT {
+            client = self.clone().with_timeout(OPEN_CHANNEL_TIMEOUT);
+            &client
+        } else {
+            self
+        };
+        this.send("POST", "/v1/channels", Some(req))
+    }
+
+    /// `GET /v1/channels`: every open channel.
+    pub fn list_channels(&self) -> Result<ListChannelsResponse, ClientError> {
+        self.list_channels_filtered(&ListChannelsRequest::default())
+    }
+
+    /// `GET /v1/channels?active_only=..&peer=..`: the open channels that pass
+    /// the request's filters (only the filters set are sent).
+    pub fn list_channels_filtered(
+        &self,
+        req: &ListChannelsRequest,
+    ) -> Result<ListChannelsResponse, ClientError> {
+        self.get("/v1/channels", &list_channels_query(req))
+    }
+
+    /// `GET /v1/channels/pending`: channels being opened or closed.
+    pub fn pending_channels(&self) -> Result<PendingChannelsResponse, ClientError> {
+        self.get("/v1/channels/pending", &[])
     }
 
     /// `POST /v1/stop`: ask the node to shut down.
@@ -459,6 +502,31 @@ fn api_error(status: u16, body: &[u8]) -> ClientError {
     }
 }
 
+/// The query string of `GET /v1/channels`: the flags that are set, and the
+/// peer as URL-safe base64 (grpc-gateway reads either base64 alphabet; this
+/// one needs no escaping).
+fn list_channels_query(req: &ListChannelsRequest) -> Vec<(&'static str, String)> {
+    use base64::Engine as _;
+    let mut query: Vec<(&'static str, String)> = [
+        ("active_only", req.active_only),
+        ("inactive_only", req.inactive_only),
+        ("public_only", req.public_only),
+        ("private_only", req.private_only),
+        ("peer_alias_lookup", req.peer_alias_lookup),
+    ]
+    .into_iter()
+    .filter(|(_, set)| *set)
+    .map(|(name, _)| (name, "true".to_string()))
+    .collect();
+    if !req.peer.is_empty() {
+        query.push((
+            "peer",
+            base64::engine::general_purpose::URL_SAFE.encode(&req.peer),
+        ));
+    }
+    query
+}
+
 /// Escapes everything but RFC 3986 unreserved characters, for a path segment.
 fn percent_encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -538,6 +606,34 @@ mod tests {
         let shown = format!("{client:?}");
         assert!(shown.contains("https://localhost:8080"), "{shown}");
         assert!(!shown.contains("deadbeef"), "{shown}");
+    }
+
+    #[test]
+    fn list_channels_query_sends_only_what_is_set() {
+        assert!(list_channels_query(&ListChannelsRequest::default()).is_empty());
+        let query = list_channels_query(&ListChannelsRequest {
+            active_only: true,
+            private_only: true,
+            peer: vec![0xfb, 0xff, 0x02],
+            ..Default::default()
+        });
+        assert_eq!(
+            query,
+            [
+                ("active_only", "true".to_string()),
+                ("private_only", "true".to_string()),
+                ("peer", "-_8C".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn open_channel_waits_at_least_its_own_timeout() {
+        let pem = b"-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n";
+        let client = Client::new("localhost:8080", pem, "").unwrap();
+        assert_eq!(client.timeout, DEFAULT_TIMEOUT);
+        let short = client.with_timeout(Duration::from_secs(5));
+        assert_eq!(short.timeout, Duration::from_secs(5));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The proto3 JSON encodings that lnd's REST gateway (grpc-gateway) uses, as
 //! serde helpers for `#[serde(with = "...")]`.
 //!
-//! - 64-bit integers (`int64`, `uint64`) are JSON strings: [`int64_string`].
+//! - 64-bit integers (`int64`, `uint64`) are JSON strings: [`int64_string`],
+//!   and lists of them arrays of strings: [`int64_string_vec`].
 //! - 32-bit integers are JSON numbers: [`int32_number`].
 //! - `bytes` are standard base64 with padding: [`bytes_base64`].
 //!
@@ -130,6 +131,73 @@ pub mod int64_string {
     /// Reads the integer from a JSON string, a JSON number or `null` (zero).
     pub fn deserialize<'de, T: ProtoInt, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
         super::deserialize_int(d)
+    }
+}
+
+/// `repeated int64` / `repeated uint64` fields: written as an array of JSON
+/// strings (`["1", "2"]`), read from an array of strings or numbers; `null` is
+/// the empty list.
+pub mod int64_string_vec {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use super::{IntVisitor, ProtoInt};
+    use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+    use serde::ser::{SerializeSeq, Serializer};
+
+    /// Writes the integers as an array of decimal JSON strings.
+    pub fn serialize<T: ProtoInt, S: Serializer>(values: &[T], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(values.len()))?;
+        for value in values {
+            seq.serialize_element(&value.to_string())?;
+        }
+        seq.end()
+    }
+
+    /// Reads an array of integers, each a JSON string or number, or `null`
+    /// (the empty list).
+    pub fn deserialize<'de, T: ProtoInt, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_any(VecVisitor(PhantomData))
+    }
+
+    struct Element<T>(PhantomData<T>);
+
+    impl<'de, T: ProtoInt> DeserializeSeed<'de> for Element<T> {
+        type Value = T;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            d.deserialize_any(IntVisitor(PhantomData))
+        }
+    }
+
+    struct VecVisitor<T>(PhantomData<T>);
+
+    impl<'de, T: ProtoInt> Visitor<'de> for VecVisitor<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "an array of {} values", T::PROTO)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(value) = seq.next_element_seed(Element(PhantomData))? {
+                out.push(value);
+            }
+            Ok(out)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+            d.deserialize_any(self)
+        }
     }
 }
 
@@ -297,6 +365,32 @@ mod tests {
         assert!(read(r#"{"signed": ""}"#).is_err());
         assert!(read(r#"{"signed": "12abc"}"#).is_err());
         assert!(read(r#"{"signed": true}"#).is_err());
+    }
+
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Repeated {
+        #[serde(with = "super::int64_string_vec")]
+        ids: Vec<u64>,
+    }
+
+    #[test]
+    fn repeated_int64_is_an_array_of_strings() {
+        let ids = Repeated {
+            ids: vec![0, 17_592_186_044_416_000_001, u64::MAX],
+        };
+        let text = serde_json::to_string(&ids).unwrap();
+        assert_eq!(
+            text,
+            r#"{"ids":["0","17592186044416000001","18446744073709551615"]}"#
+        );
+        assert_eq!(serde_json::from_str::<Repeated>(&text).unwrap(), ids);
+        let read = |json: &str| serde_json::from_str::<Repeated>(json).map(|r| r.ids);
+        assert_eq!(read(r#"{"ids": [1, "2", 3.0]}"#).unwrap(), [1, 2, 3]);
+        assert!(read(r#"{"ids": null}"#).unwrap().is_empty());
+        assert!(read("{}").unwrap().is_empty());
+        assert!(read(r#"{"ids": ["-1"]}"#).is_err());
+        assert!(read(r#"{"ids": "1"}"#).is_err());
     }
 
     #[test]

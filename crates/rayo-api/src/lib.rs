@@ -16,6 +16,9 @@
 //! | connect | `POST /v1/peers` | [`ConnectPeerRequest`](types::ConnectPeerRequest) | [`ConnectPeerResponse`](types::ConnectPeerResponse) |
 //! | listpeers | `GET /v1/peers` | | [`ListPeersResponse`](types::ListPeersResponse) |
 //! | disconnect | `DELETE /v1/peers/{pub_key}` | | [`DisconnectPeerResponse`](types::DisconnectPeerResponse) |
+//! | openchannel | `POST /v1/channels` | [`OpenChannelRequest`](types::OpenChannelRequest) | [`ChannelPoint`](types::ChannelPoint) |
+//! | listchannels | `GET /v1/channels?active_only=&inactive_only=&public_only=&private_only=&peer=` | [`ListChannelsRequest`](types::ListChannelsRequest) | [`ListChannelsResponse`](types::ListChannelsResponse) |
+//! | pendingchannels | `GET /v1/channels/pending` | | [`PendingChannelsResponse`](types::PendingChannelsResponse) |
 //! | stop | `POST /v1/stop` | [`StopRequest`](types::StopRequest) | [`StopResponse`](types::StopResponse) |
 //!
 //! Errors are lnd's body [`Status`](types::Status) with the HTTP status

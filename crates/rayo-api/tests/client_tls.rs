@@ -9,7 +9,7 @@ mod tls;
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Path as UrlPath, Request};
@@ -19,8 +19,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use rayo_api::types::{
-    AddressType, Chain, ConnectPeerRequest, ConnectPeerResponse, DisconnectPeerResponse, Feature,
-    GetInfoResponse, GrpcCode, LightningAddress, NewAddressRequest, NewAddressResponse, Status,
+    AddressType, Chain, Channel, CommitmentType, ConnectPeerRequest, ConnectPeerResponse,
+    DisconnectPeerResponse, Feature, GetInfoResponse, GrpcCode, Initiator, LightningAddress,
+    ListChannelsRequest, ListChannelsResponse, NewAddressRequest, NewAddressResponse,
+    OpenChannelRequest, Status,
 };
 use rayo_api::{Client, ClientError, TOKEN_HEADER};
 use tokio::sync::oneshot;
@@ -38,6 +40,11 @@ impl Server {
     /// Serves the test routes over TLS with the certificate in `datadir`,
     /// accepting `token`.
     fn start(datadir: &Path, token: String) -> (Server, Vec<u8>) {
+        Server::start_app(datadir, app(token))
+    }
+
+    /// Serves `app` over TLS with the certificate in `datadir`.
+    fn start_app(datadir: &Path, app: Router) -> (Server, Vec<u8>) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -52,7 +59,7 @@ impl Server {
             listener.local_addr().unwrap().port()
         );
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = runtime.spawn(tls::serve_tls(listener, config, app(token), async {
+        let task = runtime.spawn(tls::serve_tls(listener, config, app, async {
             let _ = stopped.await;
         }));
         let server = Server {
@@ -406,4 +413,182 @@ fn certificate_names_the_extra_hosts() {
         Err(ClientError::Tls(reason)) => assert!(reason.contains("certificate"), "{reason}"),
         other => panic!("expected Tls, got {other:?}"),
     }
+}
+
+/// What the channel routes received: (method and path with query, body).
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
+/// lnd-shaped channel routes that record each request.
+fn channel_app(seen: Seen) -> Router {
+    let record = seen.clone();
+    Router::new()
+        .route(
+            "/v1/channels",
+            post(|body: String| async move {
+                let req: OpenChannelRequest = match serde_json::from_str(&body) {
+                    Ok(req) => req,
+                    Err(e) => return lnd_error(GrpcCode::InvalidArgument, &e.to_string()),
+                };
+                if req.local_funding_amount < 20_000 {
+                    return lnd_error(
+                        GrpcCode::Unknown,
+                        "channel is too small, the minimum channel size is: 20000 sat",
+                    );
+                }
+                if req.local_funding_amount == 1_500_000 {
+                    // Slower than the client's own timeout in the test.
+                    tokio::time::sleep(Duration::from_millis(1500)).await;
+                }
+                // lnd answers with the txid bytes only (a oneof).
+                (
+                    [("content-type", "application/json")],
+                    r#"{"funding_txid_bytes": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "output_index": 1}"#,
+                )
+                    .into_response()
+            })
+            .get(|| async {
+                Json(ListChannelsResponse {
+                    channels: vec![Channel {
+                        active: true,
+                        remote_pubkey: PUBKEY.into(),
+                        chan_id: 443_103_186_059_264,
+                        capacity: 1_000_000,
+                        local_balance: 996_530,
+                        commitment_type: CommitmentType::StaticRemoteKey,
+                        alias_scids: vec![u64::MAX],
+                        ..Default::default()
+                    }],
+                })
+            }),
+        )
+        .route(
+            "/v1/channels/pending",
+            get(|| async {
+                (
+                    [("content-type", "application/json")],
+                    r#"{"total_limbo_balance": "0", "pending_open_channels": [{"channel":
+                        {"remote_node_pub": "03bb", "capacity": "20000",
+                         "initiator": "INITIATOR_REMOTE"}, "commit_fee": "2810",
+                         "funding_expiry_blocks": 2016}],
+                       "pending_closing_channels": [], "pending_force_closing_channels": [],
+                       "waiting_close_channels": []}"#,
+                )
+            }),
+        )
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            let record = record.clone();
+            async move {
+                let (parts, body) = req.into_parts();
+                let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+                record.lock().unwrap().push((
+                    format!("{} {}", parts.method, parts.uri),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ));
+                next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                    .await
+            }
+        }))
+}
+
+#[test]
+fn channel_calls_send_and_read_lnds_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = Seen::default();
+    let (mut server, cert_pem) = Server::start_app(dir.path(), channel_app(seen.clone()));
+    let client = Client::new(&server.url, &cert_pem, "").unwrap();
+
+    let point = client
+        .open_channel(&OpenChannelRequest {
+            node_pubkey_string: PUBKEY.into(),
+            local_funding_amount: 1_000_000,
+            push_sat: 5_000,
+            sat_per_vbyte: 3,
+            min_confs: 1,
+            private: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(point.output_index, 1);
+    assert_eq!(
+        point.txid().unwrap(),
+        "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
+    );
+    let (line, body) = seen.lock().unwrap().pop().unwrap();
+    assert_eq!(line, "POST /v1/channels");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["node_pubkey_string"], PUBKEY);
+    assert_eq!(body["local_funding_amount"], "1000000");
+    assert_eq!(body["push_sat"], "5000");
+    assert_eq!(body["sat_per_vbyte"], "3");
+    assert_eq!(body["min_confs"], 1);
+    assert_eq!(body["private"], true);
+
+    // The node's refusal comes through as its message.
+    let err = client
+        .open_channel(&OpenChannelRequest {
+            node_pubkey_string: PUBKEY.into(),
+            local_funding_amount: 1_000,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&err, ClientError::Api { status: 500, message, .. } if message.contains("too small")),
+        "{err:?}"
+    );
+
+    // Opening waits longer than a client's short default.
+    let impatient = client.clone().with_timeout(Duration::from_secs(1));
+    let slow = impatient
+        .open_channel(&OpenChannelRequest {
+            node_pubkey_string: PUBKEY.into(),
+            local_funding_amount: 1_500_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(slow.output_index, 1);
+
+    let channels = client.list_channels().unwrap();
+    assert_eq!(channels.channels.len(), 1);
+    let c = &channels.channels[0];
+    assert_eq!(
+        (c.chan_id, c.capacity, c.local_balance),
+        (443_103_186_059_264, 1_000_000, 996_530)
+    );
+    assert_eq!(c.commitment_type, CommitmentType::StaticRemoteKey);
+    assert_eq!(c.alias_scids, [u64::MAX]);
+    assert_eq!(seen.lock().unwrap().pop().unwrap().0, "GET /v1/channels");
+
+    let mut peer = vec![0x02];
+    peer.extend([0xff; 32]);
+    client
+        .list_channels_filtered(&ListChannelsRequest {
+            active_only: true,
+            public_only: true,
+            peer,
+            ..Default::default()
+        })
+        .unwrap();
+    // The peer's 33 bytes as URL-safe base64: nothing to escape.
+    assert_eq!(
+        seen.lock().unwrap().pop().unwrap().0,
+        format!(
+            "GET /v1/channels?active_only=true&public_only=true&peer=Av{}",
+            "_".repeat(42)
+        )
+    );
+
+    let pending = client.pending_channels().unwrap();
+    let open = &pending.pending_open_channels[0];
+    assert_eq!(open.channel.initiator, Initiator::Remote);
+    assert_eq!(open.channel.capacity, 20_000);
+    assert_eq!(
+        (open.commit_fee, open.funding_expiry_blocks),
+        (2_810, 2_016)
+    );
+    assert_eq!(
+        seen.lock().unwrap().pop().unwrap().0,
+        "GET /v1/channels/pending"
+    );
+
+    server.shutdown();
 }

@@ -76,7 +76,7 @@ impl ChannelError {
 }
 
 /// What one side announced in `open_channel` / `accept_channel`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SideParams {
     /// Its dust limit (its own commitment trims below it).
     pub dust_limit: Sat,
@@ -95,7 +95,7 @@ pub struct SideParams {
 }
 
 /// What both sides agreed on, fixed for the channel's life.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChannelSetup {
     /// Who opened (and funded, and pays commitment fees).
     pub opener: Side,
@@ -120,6 +120,19 @@ pub struct ChannelSetup {
 }
 
 impl ChannelSetup {
+    /// Our balance, the peer's, and the commitment fee, in whole satoshis
+    /// as a wallet shows them: the opener's balance is net of the fee.
+    pub fn balances_after_fee(&self) -> (Sat, Sat, Sat) {
+        let (local, remote) = self.balances();
+        let fee = crate::establish::initial_commitment_fee(self.feerate_per_kw);
+        let (mut local, mut remote) = (local.to_sat_floor(), remote.to_sat_floor());
+        match self.opener {
+            Side::Local => local = local.saturating_sub(fee),
+            Side::Remote => remote = remote.saturating_sub(fee),
+        }
+        (local, remote, fee)
+    }
+
     fn balances(&self) -> (Msat, Msat) {
         let capacity = Msat(self.capacity.0 * 1000);
         let opener = Msat(capacity.0 - self.push.0);
@@ -261,7 +274,7 @@ fn our_points<C: Signing>(
 }
 
 /// What the opener asks for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct OpenRequest {
     /// Fresh random id, unique per peer.
     pub temporary_channel_id: ChannelId,
@@ -341,7 +354,7 @@ impl Outbound {
 
 /// Opener, terms agreed: the node now builds (but must not broadcast) the
 /// funding transaction paying [`ChannelSetup::funding_script_pubkey`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AwaitingFundingTx {
     /// The agreed terms.
     pub setup: ChannelSetup,
@@ -381,13 +394,18 @@ impl AwaitingFundingTx {
 
 /// Opener, `funding_created` sent, waiting for `funding_signed`; the
 /// funding transaction must not be broadcast yet.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AwaitingFundingSigned {
     setup: ChannelSetup,
     funding: OutPoint,
 }
 
 impl AwaitingFundingSigned {
+    /// The temporary id the peer still uses until `funding_signed`.
+    pub fn temporary_channel_id(&self) -> ChannelId {
+        self.setup.temporary_channel_id
+    }
+
     /// The channel id once funded.
     pub fn channel_id(&self) -> ChannelId {
         ChannelId::from_funding(&self.funding.txid, self.funding.vout as u16)
@@ -463,7 +481,7 @@ pub fn accept_channel<C: Signing>(
 }
 
 /// Acceptor, `accept_channel` sent, waiting for `funding_created`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AwaitingFundingCreated {
     /// The agreed terms.
     pub setup: ChannelSetup,
@@ -515,7 +533,7 @@ impl AwaitingFundingCreated {
 
 /// A funded channel: both first commitments signed. Waits for the funding
 /// depth and the peer's `channel_ready`, then is usable.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Funded {
     /// The agreed terms.
     pub setup: ChannelSetup,

@@ -133,7 +133,7 @@ fn fee_for_weight(feerate_per_kw: u32, weight: u64) -> Sat {
 }
 
 /// One side of the channel, relative to the holder of the commitment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     /// The holder of the commitment transaction.
     Local,

@@ -684,4 +684,60 @@ mod tests {
         assert!(Cli::try_parse_from(["rayo", "connect"]).is_err());
         assert!(Cli::try_parse_from(["rayo", "sendcoins", "a", "5", "--sweepall"]).is_err());
     }
+
+    #[test]
+    fn channel_verbs_parse() {
+        const PK: &str = "02a1633cafcc01ebfb6d78e39f687a1f0995c62fc95f51ead10a02ee0be551b5dc";
+        // Connection flags before or after the verb, positionals in between.
+        let (flags, c) = node_command(&["-n", "alice", "openchannel", PK, "1000000"]);
+        assert_eq!(flags.node.as_deref(), Some("alice"));
+        assert!(matches!(c, node::NodeCommand::Openchannel(_)));
+        let (flags, _) = node_command(&[
+            "openchannel",
+            "--node_key",
+            PK,
+            "--local_amt",
+            "1000000",
+            "--connect",
+            "127.0.0.1:9736",
+            "-n",
+            "bob",
+        ]);
+        assert_eq!(flags.node.as_deref(), Some("bob"));
+        let (flags, c) = node_command(&[
+            "listchannels",
+            "--active_only",
+            "--private_only=true",
+            "--peer",
+            PK,
+            "--rpcserver",
+            "127.0.0.1:1",
+        ]);
+        assert_eq!(flags.rpcserver.as_deref(), Some("127.0.0.1:1"));
+        assert!(matches!(
+            c,
+            node::NodeCommand::Listchannels {
+                active_only: true,
+                inactive_only: false,
+                public_only: false,
+                private_only: true,
+                peer: Some(_),
+                ..
+            }
+        ));
+        let (_, c) = node_command(&["listchannels"]);
+        assert!(matches!(
+            c,
+            node::NodeCommand::Listchannels {
+                active_only: false,
+                peer: None,
+                ..
+            }
+        ));
+        let (flags, c) = node_command(&["pendingchannels", "-n", "alice"]);
+        assert_eq!(flags.node.as_deref(), Some("alice"));
+        assert!(matches!(c, node::NodeCommand::Pendingchannels { .. }));
+        assert!(Cli::try_parse_from(["rayo", "pendingchannels", "x"]).is_err());
+        assert!(Cli::try_parse_from(["rayo", "listchannels", "--active_only=maybe"]).is_err());
+    }
 }

@@ -12,8 +12,9 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Subcommand};
 use rayo_api::types::{
-    AddressType, ConnectPeerRequest, GetTransactionsRequest, LightningAddress, ListUnspentRequest,
-    NewAddressRequest, SendCoinsRequest,
+    AddressType, Channel, ChannelPoint, ConnectPeerRequest, GetTransactionsRequest,
+    LightningAddress, ListChannelsRequest, ListUnspentRequest, NewAddressRequest,
+    OpenChannelRequest, SendCoinsRequest,
 };
 use rayo_api::{Client, ClientError, TLS_CERT_FILE, TOKEN_FILE};
 use serde::Serialize;
@@ -198,6 +199,51 @@ pub enum NodeCommand {
         #[command(flatten)]
         conn: NodeFlags,
     },
+    /// Open a channel to a peer: --node_key PUBKEY --local_amt SAT
+    #[command(
+        after_help = "As in lncli, `rayo openchannel PUBKEY LOCAL_AMT [PUSH_AMT]` works too.\n\
+                            The peer must be connected, or give its address with --connect.\n\
+                            Prints the funding transaction's txid and output index once it is broadcast;\n\
+                            the channel is listed by `pendingchannels` until it has enough confirmations."
+    )]
+    Openchannel(OpenChannelArgs),
+    /// List the open channels
+    Listchannels {
+        /// Only channels that are active (the peer is online)
+        #[arg(long = "active_only", alias = "active-only", action = ArgAction::Set,
+              num_args = 0..=1, require_equals = true, default_value = "false",
+              default_missing_value = "true", hide_default_value = true, value_name = "BOOL",
+              value_parser = BoolishValueParser::new())]
+        active_only: bool,
+        /// Only channels that are not active
+        #[arg(long = "inactive_only", alias = "inactive-only", action = ArgAction::Set,
+              num_args = 0..=1, require_equals = true, default_value = "false",
+              default_missing_value = "true", hide_default_value = true, value_name = "BOOL",
+              value_parser = BoolishValueParser::new())]
+        inactive_only: bool,
+        /// Only channels announced to the network
+        #[arg(long = "public_only", alias = "public-only", action = ArgAction::Set,
+              num_args = 0..=1, require_equals = true, default_value = "false",
+              default_missing_value = "true", hide_default_value = true, value_name = "BOOL",
+              value_parser = BoolishValueParser::new())]
+        public_only: bool,
+        /// Only private channels
+        #[arg(long = "private_only", alias = "private-only", action = ArgAction::Set,
+              num_args = 0..=1, require_equals = true, default_value = "false",
+              default_missing_value = "true", hide_default_value = true, value_name = "BOOL",
+              value_parser = BoolishValueParser::new())]
+        private_only: bool,
+        /// Only channels with this peer (its identity public key)
+        #[arg(long, value_name = "PUBKEY")]
+        peer: Option<String>,
+        #[command(flatten)]
+        conn: NodeFlags,
+    },
+    /// List the channels being opened (waiting for confirmations) or closed
+    Pendingchannels {
+        #[command(flatten)]
+        conn: NodeFlags,
+    },
     /// Stop the node
     Stop {
         #[command(flatten)]
@@ -248,6 +294,54 @@ pub struct SendCoinsArgs {
     conn: NodeFlags,
 }
 
+/// `rayo openchannel`: lncli's flags, and its positional form
+/// `PUBKEY LOCAL_AMT [PUSH_AMT]` (a value given by flag is skipped in it).
+#[derive(Args, Debug)]
+pub struct OpenChannelArgs {
+    /// The peer's identity public key (66 hex characters)
+    #[arg(long = "node_key", alias = "node-key", value_name = "PUBKEY")]
+    node_key: Option<String>,
+    /// Connect to the peer at HOST:PORT first (no error if already connected)
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: Option<String>,
+    /// The satoshis the wallet puts into the channel (its capacity)
+    #[arg(long = "local_amt", alias = "local-amt", value_name = "SAT",
+          value_parser = clap::value_parser!(i64).range(1..))]
+    local_amt: Option<i64>,
+    /// The satoshis of the channel given to the peer at open
+    #[arg(long = "push_amt", alias = "push-amt", value_name = "SAT",
+          value_parser = clap::value_parser!(i64).range(0..))]
+    push_amt: Option<i64>,
+    /// The funding transaction's fee rate in sat/vB [default: the node's estimate]
+    #[arg(long = "sat_per_vbyte", alias = "sat-per-vbyte", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    sat_per_vbyte: Option<u64>,
+    /// The confirmation target in blocks for the funding fee estimate
+    #[arg(long = "conf_target", alias = "conf-target", value_name = "BLOCKS",
+          value_parser = clap::value_parser!(i32).range(1..),
+          conflicts_with = "sat_per_vbyte")]
+    conf_target: Option<i32>,
+    /// Keep the channel private: not announced to the network
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1,
+          require_equals = true, default_value = "false", default_missing_value = "true",
+          hide_default_value = true, value_name = "BOOL",
+          value_parser = BoolishValueParser::new())]
+    private: bool,
+    /// The minimum confirmations of the coins that fund the channel; 0 spends
+    /// unconfirmed coins too
+    #[arg(long = "min_confs", alias = "min-confs", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(i32).range(0..))]
+    min_confs: i32,
+    /// A note kept with the channel, for yourself (at most 500 characters)
+    #[arg(long, value_name = "TEXT")]
+    memo: Option<String>,
+    /// PUBKEY LOCAL_AMT [PUSH_AMT], as lncli takes them
+    #[arg(value_name = "ARGS", num_args = 0..=3)]
+    args: Vec<String>,
+    #[command(flatten)]
+    conn: NodeFlags,
+}
+
 /// `30`, `30s`, `2m` as seconds.
 fn parse_duration_secs(text: &str) -> Result<u64, String> {
     let (number, unit) = match text.strip_suffix('s') {
@@ -276,6 +370,18 @@ pub fn check_pubkey(key: &str) -> Result<(), String> {
              (a node's identity_pubkey from getinfo)"
         ))
     }
+}
+
+/// The 33 bytes of a node public key typed as hex (checked with
+/// [`check_pubkey`]).
+pub fn pubkey_bytes(key: &str) -> Result<Vec<u8>, String> {
+    check_pubkey(key)?;
+    let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+    Ok(key
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| digit(pair[0]) << 4 | digit(pair[1]))
+        .collect())
 }
 
 /// Splits `<pubkey>@<host>[:port]` (IPv6 as `[::1]:9735`), checking both
@@ -558,6 +664,9 @@ pub fn flags_of(command: &NodeCommand) -> &NodeFlags {
         | NodeCommand::Connect { conn, .. }
         | NodeCommand::Disconnect { conn, .. }
         | NodeCommand::Listpeers { conn }
+        | NodeCommand::Openchannel(OpenChannelArgs { conn, .. })
+        | NodeCommand::Listchannels { conn, .. }
+        | NodeCommand::Pendingchannels { conn }
         | NodeCommand::Stop { conn } => conn,
     }
 }
@@ -574,6 +683,10 @@ enum Request {
     Connect(ConnectPeerRequest),
     Disconnect(String),
     ListPeers,
+    /// Connect first (when `--connect` is given), then open.
+    OpenChannel(Option<ConnectPeerRequest>, Box<OpenChannelRequest>),
+    ListChannels(ListChannelsRequest),
+    PendingChannels,
     Stop,
 }
 
@@ -642,8 +755,158 @@ fn request(command: NodeCommand) -> Result<Request, String> {
             Request::Disconnect(key)
         }
         NodeCommand::Listpeers { .. } => Request::ListPeers,
+        NodeCommand::Openchannel(args) => {
+            let (connect, open) = open_channel_request(args)?;
+            Request::OpenChannel(connect, Box::new(open))
+        }
+        NodeCommand::Listchannels {
+            active_only,
+            inactive_only,
+            public_only,
+            private_only,
+            peer,
+            ..
+        } => {
+            if active_only && inactive_only {
+                return Err("give --active_only or --inactive_only, not both".to_owned());
+            }
+            if public_only && private_only {
+                return Err("give --public_only or --private_only, not both".to_owned());
+            }
+            let peer = match peer {
+                Some(key) => pubkey_bytes(&key)?,
+                None => Vec::new(),
+            };
+            Request::ListChannels(ListChannelsRequest {
+                active_only,
+                inactive_only,
+                public_only,
+                private_only,
+                peer,
+                peer_alias_lookup: false,
+            })
+        }
+        NodeCommand::Pendingchannels { .. } => Request::PendingChannels,
         NodeCommand::Stop { .. } => Request::Stop,
     })
+}
+
+/// The `connect` (with `--connect`) and the open request of `openchannel`,
+/// read as lncli reads its flags and arguments: the pubkey from --node_key
+/// or the first argument, then the local amount from --local_amt or the next
+/// argument, then the push amount from --push_amt or the next argument.
+fn open_channel_request(
+    args: OpenChannelArgs,
+) -> Result<(Option<ConnectPeerRequest>, OpenChannelRequest), String> {
+    let mut words = args.args.into_iter();
+    let usage = "rayo openchannel --node_key PUBKEY --local_amt SAT (or `rayo openchannel PUBKEY LOCAL_AMT [PUSH_AMT]`)";
+    let node_key = args
+        .node_key
+        .or_else(|| words.next())
+        .ok_or_else(|| format!("openchannel needs the peer's public key: {usage}"))?;
+    let node_pubkey = pubkey_bytes(&node_key)?;
+    let amount = |word: String, what: &str| {
+        word.parse::<i64>()
+            .map_err(|_| format!("`{word}` is not an amount in satoshis ({what})"))
+    };
+    let local_amt = match args.local_amt {
+        Some(amt) => amt,
+        None => match words.next() {
+            Some(word) => amount(word, "the local amount")?,
+            None => return Err(format!("openchannel needs an amount: {usage}")),
+        },
+    };
+    let push_amt = match args.push_amt {
+        Some(amt) => amt,
+        None => match words.next() {
+            Some(word) => amount(word, "the push amount")?,
+            None => 0,
+        },
+    };
+    if let Some(extra) = words.next() {
+        return Err(format!(
+            "unexpected argument `{extra}`: openchannel takes PUBKEY LOCAL_AMT [PUSH_AMT]"
+        ));
+    }
+    if local_amt <= 0 {
+        return Err(format!(
+            "the local amount must be a positive number of satoshis, not {local_amt}"
+        ));
+    }
+    if push_amt < 0 {
+        return Err(format!(
+            "the push amount must not be negative, not {push_amt}"
+        ));
+    }
+    if push_amt >= local_amt {
+        return Err(format!(
+            "the push amount ({push_amt} sat) must be below the local amount ({local_amt} sat)"
+        ));
+    }
+    let connect = match args.connect {
+        Some(host) => {
+            check_host_port(&host, DEFAULT_P2P_PORT)
+                .map_err(|why| format!("invalid --connect `{host}`: {why}"))?;
+            Some(ConnectPeerRequest {
+                addr: LightningAddress {
+                    pubkey: node_key.clone(),
+                    host,
+                },
+                perm: false,
+                timeout: 0,
+            })
+        }
+        None => None,
+    };
+    let open = OpenChannelRequest {
+        node_pubkey,
+        node_pubkey_string: node_key,
+        local_funding_amount: local_amt,
+        push_sat: push_amt,
+        sat_per_vbyte: args.sat_per_vbyte.unwrap_or(0),
+        target_conf: args.conf_target.unwrap_or(0),
+        private: args.private,
+        min_confs: args.min_confs,
+        // As lncli: --min_confs 0 spends unconfirmed coins.
+        spend_unconfirmed: args.min_confs == 0,
+        memo: args.memo.unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok((connect, open))
+}
+
+/// What `openchannel` prints: lncli's `funding_txid`, and the output index.
+#[derive(Debug, PartialEq, Serialize)]
+struct OpenChannelOutput {
+    funding_txid: String,
+    output_index: u32,
+}
+
+impl OpenChannelOutput {
+    fn from_point(point: &ChannelPoint) -> Result<Self, String> {
+        let funding_txid = point
+            .txid()
+            .ok_or("unexpected answer from the node: no funding txid in the channel point")?;
+        Ok(OpenChannelOutput {
+            funding_txid,
+            output_index: point.output_index,
+        })
+    }
+}
+
+/// Whether `channel` passes the `listchannels` filters. Applied here too, so
+/// they hold whether or not the node filters.
+fn channel_matches(req: &ListChannelsRequest, peer_hex: &str, channel: &Channel) -> bool {
+    (!req.active_only || channel.active)
+        && (!req.inactive_only || !channel.active)
+        && (!req.public_only || !channel.private)
+        && (!req.private_only || channel.private)
+        && (peer_hex.is_empty() || channel.remote_pubkey.eq_ignore_ascii_case(peer_hex))
+}
+
+/// Whether a failed connect only says that the peer is connected already.
+fn already_connected(error: &ClientError) -> bool {
+    matches!(error, ClientError::Api { message, .. } if message.contains("already connected"))
 }
 
 fn send_coins_request(args: SendCoinsArgs) -> Result<SendCoinsRequest, String> {
@@ -718,6 +981,26 @@ pub fn run(
         Request::Connect(req) => print_json(&client.connect_peer(&req).map_err(fail)?),
         Request::Disconnect(key) => print_json(&client.disconnect_peer(&key).map_err(fail)?),
         Request::ListPeers => print_json(&client.list_peers().map_err(fail)?),
+        Request::OpenChannel(connect, open) => {
+            if let Some(connect) = connect {
+                match client.connect_peer(&connect) {
+                    Ok(_) => {}
+                    Err(e) if already_connected(&e) => {}
+                    Err(e) => return Err(format!("connecting to the peer: {}", fail(e))),
+                }
+            }
+            let point = client.open_channel(&open).map_err(fail)?;
+            print_json(&OpenChannelOutput::from_point(&point)?)
+        }
+        Request::ListChannels(req) => {
+            let mut answer = client.list_channels_filtered(&req).map_err(fail)?;
+            let peer_hex: String = req.peer.iter().map(|b| format!("{b:02x}")).collect();
+            answer
+                .channels
+                .retain(|c| channel_matches(&req, &peer_hex, c));
+            print_json(&answer)
+        }
+        Request::PendingChannels => print_json(&client.pending_channels().map_err(fail)?),
         Request::Stop => print_json(&client.stop().map_err(fail)?),
     }
 }
@@ -932,5 +1215,239 @@ mod tests {
             "3"
         ])
         .is_err());
+    }
+
+    fn open_req(argv: &[&str]) -> Result<(Option<ConnectPeerRequest>, OpenChannelRequest), String> {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct T {
+            #[command(flatten)]
+            args: OpenChannelArgs,
+        }
+        let mut full = vec!["openchannel"];
+        full.extend_from_slice(argv);
+        T::try_parse_from(full)
+            .map_err(|e| e.to_string())
+            .and_then(|t| open_channel_request(t.args))
+    }
+
+    #[test]
+    fn open_channel_flags() {
+        let key = format!("--node_key={PK}");
+        let (connect, r) = open_req(&[&key, "--local_amt=1000000"]).unwrap();
+        assert_eq!(connect, None);
+        assert_eq!(r.node_pubkey_string, PK);
+        assert_eq!(r.node_pubkey.len(), 33);
+        assert_eq!(r.node_pubkey[0], 0x02);
+        assert_eq!(r.node_pubkey[32], 0xdc);
+        assert_eq!(r.node_pubkey_hex(), PK);
+        assert_eq!((r.local_funding_amount, r.push_sat), (1_000_000, 0));
+        assert_eq!((r.min_confs, r.spend_unconfirmed), (1, false));
+        assert_eq!((r.sat_per_vbyte, r.target_conf, r.private), (0, 0, false));
+        // The wire form: int64 as strings, the key both ways.
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["local_funding_amount"], "1000000");
+        assert_eq!(json["node_pubkey_string"], PK);
+
+        let (connect, r) = open_req(&[
+            "--node_key",
+            PK,
+            "--local_amt",
+            "500000",
+            "--push_amt",
+            "10000",
+            "--sat_per_vbyte",
+            "5",
+            "--private",
+            "--connect",
+            "127.0.0.1:9736",
+            "--min_confs",
+            "0",
+            "--memo",
+            "to bob",
+        ])
+        .unwrap();
+        assert_eq!(
+            connect,
+            Some(ConnectPeerRequest {
+                addr: LightningAddress {
+                    pubkey: PK.into(),
+                    host: "127.0.0.1:9736".into()
+                },
+                perm: false,
+                timeout: 0,
+            })
+        );
+        assert_eq!(
+            (r.local_funding_amount, r.push_sat, r.sat_per_vbyte),
+            (500_000, 10_000, 5)
+        );
+        assert!(r.private && r.spend_unconfirmed);
+        assert_eq!((r.min_confs, r.memo.as_str()), (0, "to bob"));
+        let (_, r) = open_req(&[PK, "20000", "--conf_target", "6", "--private=false"]).unwrap();
+        assert_eq!(
+            (r.local_funding_amount, r.target_conf, r.private),
+            (20_000, 6, false)
+        );
+    }
+
+    #[test]
+    fn open_channel_positional_arguments_as_lncli() {
+        let (_, r) = open_req(&[PK, "1000000"]).unwrap();
+        assert_eq!(
+            (
+                r.node_pubkey_string.as_str(),
+                r.local_funding_amount,
+                r.push_sat
+            ),
+            (PK, 1_000_000, 0)
+        );
+        let (_, r) = open_req(&[PK, "1000000", "5000"]).unwrap();
+        assert_eq!(r.push_sat, 5_000);
+        // A value given by flag is skipped in the positional list.
+        let (_, r) = open_req(&["--node_key", PK, "300000", "7"]).unwrap();
+        assert_eq!((r.local_funding_amount, r.push_sat), (300_000, 7));
+        let (_, r) = open_req(&["--local_amt", "300000", PK, "7"]).unwrap();
+        assert_eq!((r.node_pubkey_string.as_str(), r.push_sat), (PK, 7));
+        let (_, r) = open_req(&["--node_key", PK, "--local_amt", "300000", "8"]).unwrap();
+        assert_eq!(r.push_sat, 8);
+    }
+
+    #[test]
+    fn open_channel_bad_input_is_refused_locally() {
+        for (argv, why) in [
+            (&[][..], "needs the peer's public key"),
+            (&["--local_amt", "5"][..], "needs the peer's public key"),
+            (&[PK][..], "needs an amount"),
+            (&["--node_key", PK][..], "needs an amount"),
+            (&["nothex", "1000"][..], "not a node public key"),
+            (&[&PK[..64], "1000"][..], "not a node public key"),
+            (
+                &[&format!("04{}", &PK[2..]), "1000"][..],
+                "not a node public key",
+            ),
+            (&[PK, "abc"][..], "not an amount"),
+            (&[PK, "1000", "x"][..], "not an amount"),
+            (&[PK, "0"][..], "positive"),
+            (&[PK, "1000", "1000"][..], "below the local amount"),
+            (&[PK, "1000", "2000"][..], "below the local amount"),
+            (
+                &[
+                    "--node_key",
+                    PK,
+                    "--local_amt",
+                    "1000",
+                    "--push_amt",
+                    "1000",
+                ][..],
+                "below",
+            ),
+            (
+                &["--node_key", PK, "--local_amt", "0"][..],
+                "0 is not in 1..",
+            ),
+            (
+                &["--node_key", PK, "--local_amt", "-5"][..],
+                "unexpected argument",
+            ),
+            (&[PK, "1000", "1", "2"][..], "unexpected value '2'"),
+            (
+                &["--node_key", PK, "1000", "1", "2"][..],
+                "unexpected argument `2`",
+            ),
+            (&[PK, "1000", "--connect", "h:0"][..], "invalid --connect"),
+            (&[PK, "1000", "--connect", "::1"][..], "invalid --connect"),
+            (&[PK, "1000", "--sat_per_vbyte", "0"][..], "0 is not in 1.."),
+            (
+                &[PK, "1000", "--sat_per_vbyte", "2", "--conf_target", "3"][..],
+                "cannot be used with",
+            ),
+            (
+                &[PK, "1000", "--min_confs", "-1"][..],
+                "unexpected argument",
+            ),
+            (&[PK, "1000", "--private=maybe"][..], "invalid value"),
+        ] {
+            let err = open_req(argv).unwrap_err();
+            assert!(err.contains(why), "{argv:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn channel_point_prints_as_funding_txid_and_index() {
+        let point = ChannelPoint::from_txid_bytes((0u8..32).collect(), 1);
+        let out = OpenChannelOutput::from_point(&point).unwrap();
+        assert_eq!(
+            serde_json::to_value(&out).unwrap(),
+            serde_json::json!({
+                "funding_txid": "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100",
+                "output_index": 1
+            })
+        );
+        assert!(OpenChannelOutput::from_point(&ChannelPoint::default())
+            .unwrap_err()
+            .contains("no funding txid"));
+    }
+
+    #[test]
+    fn list_channels_filters() {
+        let ch = |active, private, key: &str| Channel {
+            active,
+            private,
+            remote_pubkey: key.into(),
+            ..Default::default()
+        };
+        let all = ListChannelsRequest::default();
+        assert!(channel_matches(&all, "", &ch(false, true, "02aa")));
+        let active = ListChannelsRequest {
+            active_only: true,
+            ..Default::default()
+        };
+        assert!(channel_matches(&active, "", &ch(true, false, "02aa")));
+        assert!(!channel_matches(&active, "", &ch(false, false, "02aa")));
+        let inactive = ListChannelsRequest {
+            inactive_only: true,
+            ..Default::default()
+        };
+        assert!(channel_matches(&inactive, "", &ch(false, false, "02aa")));
+        assert!(!channel_matches(&inactive, "", &ch(true, false, "02aa")));
+        let public = ListChannelsRequest {
+            public_only: true,
+            ..Default::default()
+        };
+        assert!(!channel_matches(&public, "", &ch(true, true, "02aa")));
+        let private = ListChannelsRequest {
+            private_only: true,
+            ..Default::default()
+        };
+        assert!(channel_matches(&private, "", &ch(true, true, "02aa")));
+        assert!(!channel_matches(&private, "", &ch(true, false, "02aa")));
+        assert!(channel_matches(&all, "02aa", &ch(true, false, "02AA")));
+        assert!(!channel_matches(&all, "02aa", &ch(true, false, "02bb")));
+    }
+
+    #[test]
+    fn pubkeys_as_bytes() {
+        let bytes = pubkey_bytes(PK).unwrap();
+        assert_eq!(bytes.len(), 33);
+        assert_eq!(&bytes[..3], [0x02, 0xa1, 0x63]);
+        let upper = pubkey_bytes(&PK.to_uppercase()).unwrap();
+        assert_eq!(upper, bytes);
+        assert!(pubkey_bytes("02").is_err());
+        assert!(pubkey_bytes(&format!("02{}", "g".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn already_connected_is_not_an_error_for_connect_first() {
+        let api = |message: &str| ClientError::Api {
+            status: 500,
+            code: 2,
+            message: message.into(),
+        };
+        assert!(already_connected(&api(&format!(
+            "already connected to peer: {PK}"
+        ))));
+        assert!(!already_connected(&api("cannot make connection to self")));
+        assert!(!already_connected(&ClientError::Unauthorized));
     }
 }

@@ -214,6 +214,18 @@ impl ChainClient {
         }
     }
 
+    /// Confirmations of an unspent output (`gettxout`, mempool included):
+    /// `Some(0)` in the mempool, `None` when unknown or spent.
+    pub async fn confirmations(
+        self: &Arc<Self>,
+        outpoint: bitcoin::OutPoint,
+    ) -> Result<Option<u32>, ChainClientError> {
+        let answer: Value = self
+            .call("gettxout", json!([outpoint.txid, outpoint.vout, true]))
+            .await?;
+        Ok(answer["confirmations"].as_u64().map(|c| c as u32))
+    }
+
     /// `sendrawtransaction`.
     pub async fn broadcast(self: &Arc<Self>, tx: &Transaction) -> Result<Txid, ChainClientError> {
         self.call("sendrawtransaction", json!([serialize_hex(tx)]))

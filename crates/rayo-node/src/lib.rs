@@ -2,6 +2,7 @@
 //! protocol state machines of the core crates over real sockets.
 
 pub mod chain_client;
+pub mod channels;
 pub mod config;
 pub mod connection;
 pub mod node;

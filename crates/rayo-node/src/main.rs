@@ -49,7 +49,8 @@ fn run(config: Config) -> anyhow::Result<()> {
     if lock.try_lock().is_err() {
         anyhow::bail!("another rayod is using {}", datadir.display());
     }
-    let (node, new_seed) = Node::open(config.clone()).context("cannot open the node")?;
+    let (node, new_seed, peer_events) =
+        Node::open(config.clone()).context("cannot open the node")?;
     if let Some(seed) = new_seed {
         match seed.file {
             Some(path) => println!(
@@ -91,6 +92,7 @@ fn run(config: Config) -> anyhow::Result<()> {
         }
         tokio::spawn(Arc::clone(&node).sync_loop());
         tokio::spawn(Arc::clone(&node).reconnect_loop());
+        tokio::spawn(Arc::clone(&node).channel_loop(peer_events));
         let app = rest::router(Arc::clone(&node), token);
         let stop_node = Arc::clone(&node);
         let server = tokio::spawn(tls::serve_tls(rest_listener, tls_config, app, async move {

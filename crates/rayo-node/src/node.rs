@@ -68,6 +68,12 @@ pub struct Node {
     seen_mempool: Mutex<HashSet<Txid>>,
     /// Woken by the API's stop call.
     pub stop: Notify,
+    /// The BIP32 master key: channel keys derive from it.
+    master: bitcoin::bip32::Xpriv,
+    /// Our channel limits and defaults.
+    pub channel_policy: rayo_channel::establish::ChannelPolicy,
+    /// Every channel, by phase; owned by the channel loop.
+    pub(crate) channels: Mutex<crate::channels::ChannelBook>,
 }
 
 /// What first start created: the words to show the user once.
@@ -98,7 +104,19 @@ fn write_private(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
 
 impl Node {
     /// Opens (or on first start creates) the node in the config's data dir.
-    pub fn open(config: Config) -> Result<(Arc<Node>, Option<NewSeed>), NodeError> {
+    /// Also returns the queue of peer events that [`Node::channel_loop`]
+    /// consumes.
+    #[allow(clippy::type_complexity)]
+    pub fn open(
+        config: Config,
+    ) -> Result<
+        (
+            Arc<Node>,
+            Option<NewSeed>,
+            tokio::sync::mpsc::Receiver<crate::peers::PeerEvent>,
+        ),
+        NodeError,
+    > {
         let datadir = config.datadir();
         std::fs::create_dir_all(&datadir).map_err(|e| {
             NodeError::InvalidArgument(format!("cannot create {}: {e}", datadir.display()))
@@ -149,11 +167,15 @@ impl Node {
         let wallet = Wallet::restore(&master, network, records)?;
         let chain = ChainClient::new(&config.chain_host(), config.chain_auth());
         let init = crate::connection::default_init(ChainHash::using_genesis_block(network));
+        let (events, events_rx) = tokio::sync::mpsc::channel(crate::peers::QUEUE_DEPTH);
         let peers = Peers::new(
             node_secret,
             init,
             Duration::from_secs(config.ping_interval_secs.max(1)),
+            events,
         );
+        let chain_hash = ChainHash::using_genesis_block(network);
+        let channels = crate::channels::ChannelBook::load(&store, network)?;
         let node = Arc::new(Node {
             config,
             node_id,
@@ -164,13 +186,49 @@ impl Node {
             tip: Mutex::new(None),
             seen_mempool: Mutex::new(HashSet::new()),
             stop: Notify::new(),
+            master,
+            channel_policy: rayo_channel::establish::ChannelPolicy::new(chain_hash),
+            channels: Mutex::new(channels),
         });
-        Ok((node, new_seed))
+        Ok((node, new_seed, events_rx))
     }
 
     /// The network we run on.
     pub fn network(&self) -> Network {
         self.config.network
+    }
+
+    /// The channel keys of key index `index`.
+    pub(crate) fn channel_keys(
+        &self,
+        index: u32,
+    ) -> Result<rayo_channel::keys::ChannelKeys, NodeError> {
+        rayo_channel::keys::ChannelKeys::derive(
+            &Secp256k1::new(),
+            &self.master,
+            self.network(),
+            index,
+        )
+        .map_err(|e| NodeError::FailedPrecondition(format!("channel keys: {e}")))
+    }
+
+    /// Runs `f` with the store locked.
+    pub(crate) fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteNodeStore) -> Result<T, StoreError>,
+    ) -> Result<T, NodeError> {
+        Ok(f(&mut self.store.lock().expect("store lock"))?)
+    }
+
+    /// Runs `f` with the wallet locked, persisting the records it returns,
+    /// and gives back its other result.
+    pub(crate) fn wallet_op<T>(
+        &self,
+        f: impl FnOnce(&mut Wallet) -> Result<(T, Vec<WalletRecord>), NodeError>,
+    ) -> Result<T, NodeError> {
+        let (value, records) = f(&mut self.wallet.lock().expect("wallet lock"))?;
+        self.persist(records)?;
+        Ok(value)
     }
 
     fn persist(&self, records: Vec<WalletRecord>) -> Result<(), NodeError> {
@@ -273,7 +331,7 @@ impl Node {
         };
         for txid in unseen {
             if let Some(tx) = self.chain.transaction(txid).await? {
-                self.update_wallet(|w| w.apply_unconfirmed(&tx, now()))?;
+                self.update_wallet(|w| w.apply_unconfirmed(&tx, unix_now()))?;
             }
         }
         // Unconfirmed wallet transactions that left the mempool without a
@@ -299,7 +357,11 @@ impl Node {
     pub async fn sync_loop(self: Arc<Self>) {
         let mut last_error: Option<String> = None;
         loop {
-            match self.sync_once().await {
+            let result = match self.sync_once().await {
+                Ok(()) => self.check_funding_depths().await,
+                Err(e) => Err(e),
+            };
+            match result {
                 Ok(()) => last_error = None,
                 Err(e) => {
                     let text = e.to_string();
@@ -378,7 +440,7 @@ impl Node {
         self.persist(spend_records)?;
         match self.chain.broadcast(&tx).await {
             Ok(txid) => {
-                self.update_wallet(|w| w.apply_unconfirmed(&tx, now()))?;
+                self.update_wallet(|w| w.apply_unconfirmed(&tx, unix_now()))?;
                 Ok(txid)
             }
             Err(e) => {
@@ -449,7 +511,8 @@ impl Node {
     }
 }
 
-fn now() -> u64 {
+/// Seconds since the epoch, as the wallet records first-seen times.
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

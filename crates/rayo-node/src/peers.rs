@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use bitcoin::secp256k1::{rand, PublicKey, SecretKey};
 use rayo_wire::features::Features;
-use rayo_wire::ids::ChannelId;
-use rayo_wire::message::{ErrorMessage, Init, Message, Ping};
+use rayo_wire::message::{Init, Message, Ping};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
@@ -77,11 +76,29 @@ pub struct PeerInfo {
 struct PeerHandle {
     info: Arc<Mutex<PeerInfo>>,
     stop: mpsc::Sender<()>,
+    outbox: mpsc::Sender<Message>,
     generation: u64,
+}
+
+/// How many messages may wait to be sent to one peer, or to be handled from
+/// all peers; a peer that overflows is disconnected, never buffered without
+/// bound.
+pub const QUEUE_DEPTH: usize = 256;
+
+/// What the peer layer tells the node.
+#[derive(Debug)]
+pub enum PeerEvent {
+    /// `init` exchanged: the peer is usable (channels reestablish now).
+    Connected(PublicKey),
+    /// A channel message from the peer.
+    Message(PublicKey, Box<Message>),
+    /// The connection ended.
+    Disconnected(PublicKey),
 }
 
 /// The node's peers.
 pub struct Peers {
+    events: mpsc::Sender<PeerEvent>,
     ping_interval: Duration,
     local_secret: SecretKey,
     local_id: PublicKey,
@@ -117,9 +134,15 @@ impl Peers {
     /// Peers for a node with `local_secret`, sending `init` on each
     /// connection and pinging every `ping_interval` (a peer has that long to
     /// answer).
-    pub fn new(local_secret: SecretKey, init: Init, ping_interval: Duration) -> Arc<Self> {
+    pub fn new(
+        local_secret: SecretKey,
+        init: Init,
+        ping_interval: Duration,
+        events: mpsc::Sender<PeerEvent>,
+    ) -> Arc<Self> {
         let local_id = local_secret.public_key(&bitcoin::secp256k1::Secp256k1::new());
         Arc::new(Self {
+            events,
             ping_interval,
             local_secret,
             local_id,
@@ -203,6 +226,7 @@ impl Peers {
             features: theirs.features,
         }));
         let (stop, stop_rx) = mpsc::channel(1);
+        let (outbox, outbox_rx) = mpsc::channel(QUEUE_DEPTH);
         let generation = {
             let mut next = self.next_generation.lock().expect("generation lock");
             *next += 1;
@@ -213,6 +237,7 @@ impl Peers {
             PeerHandle {
                 info: Arc::clone(&info),
                 stop,
+                outbox,
                 generation,
             },
         );
@@ -220,16 +245,28 @@ impl Peers {
             let _ = old.stop.try_send(());
         }
         tracing::info!(peer = %node_id, %address, inbound, "peer connected");
+        let _ = self.events.send(PeerEvent::Connected(node_id)).await;
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            let reason = run_peer(conn, &info, stop_rx, this.ping_interval).await;
+            let queues = Queues {
+                stop: stop_rx,
+                outbox: outbox_rx,
+                events: this.events.clone(),
+            };
+            let reason = run_peer(conn, &info, queues, this.ping_interval).await;
             tracing::info!(peer = %node_id, reason = %reason, "peer disconnected");
-            let mut peers = this.peers.lock().expect("peers lock");
-            if peers
-                .get(&node_id)
-                .is_some_and(|h| h.generation == generation)
-            {
-                peers.remove(&node_id);
+            let removed = {
+                let mut peers = this.peers.lock().expect("peers lock");
+                let current = peers
+                    .get(&node_id)
+                    .is_some_and(|h| h.generation == generation);
+                if current {
+                    peers.remove(&node_id);
+                }
+                current
+            };
+            if removed {
+                let _ = this.events.send(PeerEvent::Disconnected(node_id)).await;
             }
         });
         Ok(())
@@ -245,6 +282,29 @@ impl Peers {
             .ok_or(PeerError::NotConnected(*node_id))?;
         let _ = handle.stop.try_send(());
         Ok(())
+    }
+
+    /// Queues `msg` for `node_id`. A peer whose queue is full is too slow or
+    /// stuck, and is disconnected.
+    pub fn send(&self, node_id: &PublicKey, msg: Message) -> Result<(), PeerError> {
+        let peers = self.peers.lock().expect("peers lock");
+        let handle = peers
+            .get(node_id)
+            .ok_or(PeerError::NotConnected(*node_id))?;
+        if handle.outbox.try_send(msg).is_err() {
+            let _ = handle.stop.try_send(());
+            return Err(PeerError::NotConnected(*node_id));
+        }
+        Ok(())
+    }
+
+    /// The features `node_id` sent in its `init`, if connected.
+    pub fn features(&self, node_id: &PublicKey) -> Option<Features> {
+        self.peers
+            .lock()
+            .expect("peers lock")
+            .get(node_id)
+            .map(|h| h.info.lock().expect("peer info lock").features.clone())
     }
 
     /// True if connected to `node_id`.
@@ -266,34 +326,28 @@ impl Peers {
     }
 }
 
-/// The channel a channel message is about, if it is one.
-fn channel_of(msg: &Message) -> Option<ChannelId> {
-    match msg {
-        Message::OpenChannel(m) => Some(m.temporary_channel_id),
-        Message::AcceptChannel(m) => Some(m.temporary_channel_id),
-        Message::FundingCreated(m) => Some(m.temporary_channel_id),
-        Message::FundingSigned(m) => Some(m.channel_id),
-        Message::ChannelReady(m) => Some(m.channel_id),
-        Message::ChannelReestablish(m) => Some(m.channel_id),
-        _ => None,
-    }
+/// The queues a peer task reads and writes.
+struct Queues {
+    stop: mpsc::Receiver<()>,
+    outbox: mpsc::Receiver<Message>,
+    events: mpsc::Sender<PeerEvent>,
 }
 
-/// The peer's life: answer pings, ping it, stop when asked or when it goes
-/// quiet. Returns why it ended.
 async fn run_peer(
     mut conn: Connection,
     info: &Mutex<PeerInfo>,
-    mut stop: mpsc::Receiver<()>,
+    mut queues: Queues,
     ping_interval: Duration,
 ) -> String {
+    let node_id = conn.remote_node_id();
     const PING_BYTES: u16 = 16;
     let mut ticker = tokio::time::interval(ping_interval);
     ticker.tick().await;
     let mut outstanding: Option<Instant> = None;
     loop {
         let result: Result<(), ConnectionError> = tokio::select! {
-            _ = stop.recv() => return "disconnect requested".into(),
+            _ = queues.stop.recv() => return "disconnect requested".into(),
+            Some(msg) = queues.outbox.recv() => conn.send(&msg).await,
             _ = ticker.tick() => {
                 if outstanding.is_some() {
                     return "no pong within the ping interval".into();
@@ -314,6 +368,7 @@ async fn run_peer(
                 }
                 Ok(Message::Error(e)) => {
                     tracing::warn!(error = %e.printable_data(), "peer sent error");
+                    let _ = queues.events.send(PeerEvent::Message(node_id, Box::new(Message::Error(e)))).await;
                     Ok(())
                 }
                 Ok(Message::Warning(w)) => {
@@ -322,15 +377,14 @@ async fn run_peer(
                 }
                 Ok(Message::Init(_)) => return "second init: protocol violation".into(),
                 Ok(Message::Unknown { .. }) => Ok(()),
-                // Channel messages: no channel exists yet, so each refers to
-                // an unknown channel, which BOLT 1 answers with `error`.
-                Ok(other) => match channel_of(&other) {
-                    Some(channel_id) => {
-                        let data = b"rayod does not open or accept channels yet".to_vec();
-                        conn.send(&Message::Error(ErrorMessage { channel_id, data })).await
+                // Channel messages (and errors about channels) go to the
+                // node, which owns the channels.
+                Ok(other) => {
+                    if queues.events.send(PeerEvent::Message(node_id, Box::new(other))).await.is_err() {
+                        return "node stopped".into();
                     }
-                    None => Ok(()),
-                },
+                    Ok(())
+                }
                 Err(e) => Err(e),
             },
         };

@@ -19,9 +19,14 @@ use rayo_api::types::{
     SendCoinsRequest, SendCoinsResponse, Status, StopResponse, Transaction, TransactionDetails,
     Utxo, WalletAccountBalance, WalletBalanceResponse,
 };
+use rayo_api::types::{
+    Channel, ChannelPoint, CommitmentType, Initiator, ListChannelsResponse, OpenChannelRequest,
+    PendingChannel, PendingChannelsResponse, PendingOpenChannel,
+};
 use rayo_wallet::AddressType;
 use rayo_wire::features::{Feature as WireFeature, Features};
 
+use crate::channels::StoredPhase;
 use crate::node::{Node, NodeError};
 use crate::peers::{parse_peer_address, PeerError};
 
@@ -100,6 +105,8 @@ pub fn router(node: Arc<Node>, token: String) -> Router {
         .route("/v1/transactions", get(get_transactions).post(send_coins))
         .route("/v1/peers", get(list_peers).post(connect_peer))
         .route("/v1/peers/{pub_key}", delete(disconnect_peer))
+        .route("/v1/channels", get(list_channels).post(open_channel))
+        .route("/v1/channels/pending", get(pending_channels))
         .route("/v1/stop", post(stop))
         .layer(middleware::from_fn_with_state(api.clone(), require_token))
         .with_state(api)
@@ -380,5 +387,147 @@ async fn stop(State(api): State<Api>) -> ApiResult<StopResponse> {
     api.node.stop.notify_one();
     Ok(Json(StopResponse {
         status: "shutdown initiated".into(),
+    }))
+}
+
+async fn open_channel(
+    State(api): State<Api>,
+    Json(request): Json<OpenChannelRequest>,
+) -> ApiResult<ChannelPoint> {
+    let key = if request.node_pubkey_string.is_empty() {
+        hex_of(&request.node_pubkey)
+    } else {
+        request.node_pubkey_string.clone()
+    };
+    let peer: bitcoin::secp256k1::PublicKey = key
+        .parse()
+        .map_err(|_| invalid(format!("invalid node pubkey {key:?}")))?;
+    if request.local_funding_amount <= 0 {
+        return Err(invalid("local_funding_amount must be positive"));
+    }
+    if request.push_sat < 0 || request.push_sat >= request.local_funding_amount {
+        return Err(invalid(
+            "push_sat must be between 0 and local_funding_amount",
+        ));
+    }
+    let funding = api
+        .node
+        .open_channel(
+            peer,
+            rayo_wire::amount::Sat(request.local_funding_amount as u64),
+            rayo_wire::amount::Msat(request.push_sat as u64 * 1000),
+            !request.private,
+        )
+        .await?;
+    Ok(Json(ChannelPoint::from_txid_bytes(
+        funding.txid.to_byte_array().to_vec(),
+        funding.vout,
+    )))
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The lnd view of a funded channel's numbers.
+struct ChannelView {
+    capacity: i64,
+    local: i64,
+    remote: i64,
+    fee: i64,
+}
+
+fn view(phase: &rayo_channel::channel::Funded) -> ChannelView {
+    let (local, remote, fee) = phase.setup.balances_after_fee();
+    ChannelView {
+        capacity: phase.setup.capacity.0 as i64,
+        local: local.0 as i64,
+        remote: remote.0 as i64,
+        fee: fee.0 as i64,
+    }
+}
+
+fn funded_channels(
+    api: &Api,
+) -> Vec<(bitcoin::secp256k1::PublicKey, rayo_channel::channel::Funded)> {
+    api.node
+        .channel_list()
+        .into_iter()
+        .filter_map(|entry| match entry.phase {
+            StoredPhase::Funded { phase, .. } => Some((entry.peer, phase)),
+            StoredPhase::AwaitingFundingSigned { .. } => None,
+        })
+        .collect()
+}
+
+async fn list_channels(State(api): State<Api>) -> ApiResult<ListChannelsResponse> {
+    let channels = funded_channels(&api)
+        .into_iter()
+        .filter(|(_, phase)| phase.is_usable())
+        .map(|(peer, phase)| {
+            let v = view(&phase);
+            let setup = &phase.setup;
+            Channel {
+                active: api.node.peers.is_connected(&peer),
+                remote_pubkey: peer.to_string(),
+                channel_point: phase.funding.to_string(),
+                chan_id: phase.short_channel_id.map_or(0, |s| s.0),
+                capacity: v.capacity,
+                local_balance: v.local,
+                remote_balance: v.remote,
+                commit_fee: v.fee,
+                commit_weight: 724,
+                fee_per_kw: i64::from(setup.feerate_per_kw),
+                csv_delay: u32::from(setup.remote.to_self_delay),
+                private: !setup.announce,
+                initiator: setup.opener == rayo_channel::commitment::Side::Local,
+                chan_status_flags: "ChanStatusDefault".into(),
+                local_chan_reserve_sat: setup.remote.channel_reserve.0 as i64,
+                remote_chan_reserve_sat: setup.local.channel_reserve.0 as i64,
+                static_remote_key: true,
+                commitment_type: CommitmentType::StaticRemoteKey,
+                push_amount_sat: setup.push.to_sat_floor().0,
+                ..Channel::default()
+            }
+        })
+        .collect();
+    Ok(Json(ListChannelsResponse { channels }))
+}
+
+async fn pending_channels(State(api): State<Api>) -> ApiResult<PendingChannelsResponse> {
+    let pending_open_channels = funded_channels(&api)
+        .into_iter()
+        .filter(|(_, phase)| !phase.is_usable())
+        .map(|(peer, phase)| {
+            let v = view(&phase);
+            let setup = &phase.setup;
+            PendingOpenChannel {
+                channel: PendingChannel {
+                    remote_node_pub: peer.to_string(),
+                    channel_point: phase.funding.to_string(),
+                    capacity: v.capacity,
+                    local_balance: v.local,
+                    remote_balance: v.remote,
+                    local_chan_reserve_sat: setup.remote.channel_reserve.0 as i64,
+                    remote_chan_reserve_sat: setup.local.channel_reserve.0 as i64,
+                    initiator: if setup.opener == rayo_channel::commitment::Side::Local {
+                        Initiator::Local
+                    } else {
+                        Initiator::Remote
+                    },
+                    commitment_type: CommitmentType::StaticRemoteKey,
+                    private: !setup.announce,
+                    ..PendingChannel::default()
+                },
+                commit_fee: v.fee,
+                commit_weight: 724,
+                fee_per_kw: i64::from(setup.feerate_per_kw),
+                ..PendingOpenChannel::default()
+            }
+        })
+        .collect();
+    Ok(Json(PendingChannelsResponse {
+        pending_open_channels,
+        ..PendingChannelsResponse::default()
     }))
 }

@@ -49,6 +49,28 @@ pub trait NodeStore: Send {
     fn save_peer(&mut self, peer: &SavedPeer) -> Result<(), StoreError>;
     /// Forgets a peer (after `disconnect`).
     fn forget_peer(&mut self, pubkey: &str) -> Result<(), StoreError>;
+    /// Hands out the next channel key index (never the same twice).
+    fn next_channel_index(&mut self) -> Result<u32, StoreError>;
+    /// Every persisted channel.
+    fn channels(&self) -> Result<Vec<SavedChannel>, StoreError>;
+    /// Writes (inserts or replaces) a channel's state, durably, before the
+    /// message that commits to it is sent.
+    fn save_channel(&mut self, channel: &SavedChannel) -> Result<(), StoreError>;
+    /// Removes a channel that never got funded.
+    fn delete_channel(&mut self, id: &str) -> Result<(), StoreError>;
+}
+
+/// A channel as stored: its id, peer, key index and serialized state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedChannel {
+    /// Hex channel id.
+    pub id: String,
+    /// Hex node id of the peer.
+    pub peer: String,
+    /// Index of its keys under the node seed.
+    pub key_index: u32,
+    /// The channel phase, serialized by the channel manager.
+    pub state: String,
 }
 
 /// Migrations, applied in order; the schema version is the count applied.
@@ -57,6 +79,9 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
      CREATE TABLE wallet_records (seq INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
      CREATE TABLE peers (pubkey TEXT PRIMARY KEY, address TEXT NOT NULL);",
+    // 2: channels and counters.
+    "CREATE TABLE channels (id TEXT PRIMARY KEY, peer TEXT NOT NULL, key_index INTEGER NOT NULL, state TEXT NOT NULL);
+     CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
 ];
 
 /// SQLite-backed [`NodeStore`].
@@ -159,6 +184,53 @@ impl NodeStore for SqliteNodeStore {
     fn forget_peer(&mut self, pubkey: &str) -> Result<(), StoreError> {
         self.conn
             .execute("DELETE FROM peers WHERE pubkey = ?1", [pubkey])?;
+        Ok(())
+    }
+
+    fn next_channel_index(&mut self) -> Result<u32, StoreError> {
+        let tx = self.conn.transaction()?;
+        let current: u32 = tx
+            .query_row(
+                "SELECT value FROM counters WHERE name = 'channel_index'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        tx.execute(
+            "INSERT OR REPLACE INTO counters (name, value) VALUES ('channel_index', ?1)",
+            [current + 1],
+        )?;
+        tx.commit()?;
+        Ok(current)
+    }
+
+    fn channels(&self) -> Result<Vec<SavedChannel>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, peer, key_index, state FROM channels ORDER BY key_index")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SavedChannel {
+                id: r.get(0)?,
+                peer: r.get(1)?,
+                key_index: r.get(2)?,
+                state: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn save_channel(&mut self, c: &SavedChannel) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO channels (id, peer, key_index, state) VALUES (?1, ?2, ?3, ?4)",
+            params![c.id, c.peer, c.key_index, c.state],
+        )?;
+        Ok(())
+    }
+
+    fn delete_channel(&mut self, id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM channels WHERE id = ?1", [id])?;
         Ok(())
     }
 }

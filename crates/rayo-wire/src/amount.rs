@@ -9,11 +9,35 @@ use std::fmt;
 pub const MAX_MONEY_SAT: u64 = 21_000_000 * 100_000_000;
 
 /// An amount in millisatoshis (1/1000 of a satoshi).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Msat(pub u64);
 
 /// An amount in satoshis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Sat(pub u64);
 
 macro_rules! checked_ops {

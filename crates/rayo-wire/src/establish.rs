@@ -32,7 +32,7 @@ pub mod msg_type {
 }
 
 /// The basepoints and first per-commitment point each side announces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChannelPoints {
     /// Key in the 2-of-2 funding script.
     pub funding_pubkey: PublicKey,

@@ -112,7 +112,7 @@ pub enum FeatureError {
 /// A feature vector. Bit `i` lives in `bits[i / 8]` (little-endian by byte),
 /// which makes setting and testing bits trivial; the wire form, big-endian
 /// and minimal, is produced by [`Features::to_wire`].
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Features {
     bits: Vec<u8>,
 }

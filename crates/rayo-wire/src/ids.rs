@@ -9,7 +9,9 @@ use bitcoin::Txid;
 
 /// A 32-byte channel id (BOLT 2): the funding txid XOR the output index, or a
 /// temporary id before funding. All zeros means "every channel" in `error`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct ChannelId(pub [u8; 32]);
 
 impl ChannelId {
@@ -49,7 +51,9 @@ impl fmt::Debug for ChannelId {
 /// A short channel id (BOLT 7): the funding output's position on chain, as
 /// 3 bytes of block height, 3 bytes of transaction index and 2 bytes of
 /// output index. Its text form is `BLOCKxTXxOUTPUT`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ShortChannelId(pub u64);
 
 impl ShortChannelId {
@@ -116,7 +120,9 @@ impl FromStr for ShortChannelId {
 }
 
 /// A node's identity: its secp256k1 public key, shown as 66 hex digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct NodeId(pub PublicKey);
 
 impl fmt::Display for NodeId {

@@ -1,0 +1,683 @@
+//! The node's channels: the establishment state machines of `rayo-channel`
+//! driven by peer messages, the wallet (funding) and the chain
+//! (confirmations). One task owns the flow ([`Node::channel_loop`]); every
+//! state that commits to something is written to the store before the
+//! message that commits to it is sent.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bitcoin::hashes::Hash;
+use bitcoin::secp256k1::{PublicKey, Secp256k1};
+use bitcoin::{Amount, FeeRate, Network, OutPoint, Transaction};
+use rayo_channel::channel::{
+    accept_channel, AwaitingFundingCreated, AwaitingFundingSigned, ChannelError, Funded,
+    OpenRequest, Outbound,
+};
+use rayo_wallet::{AddressType, Recipients};
+use rayo_wire::amount::{Msat, Sat};
+use rayo_wire::features::Features;
+use rayo_wire::ids::ChannelId;
+use rayo_wire::message::{ErrorMessage, Message};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::node::{Node, NodeError};
+use crate::peers::PeerEvent;
+use crate::store::{NodeStore, SavedChannel, SqliteNodeStore, StoreError};
+
+/// How long `openchannel` waits for the peer to complete the exchange.
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Inbound channels waiting for `funding_created` at once, per node.
+pub const MAX_PENDING_INBOUND: usize = 16;
+
+/// A persisted channel phase.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum StoredPhase {
+    /// Opener: `funding_created` sent; the funding transaction is signed
+    /// but must not be broadcast before `funding_signed`.
+    AwaitingFundingSigned {
+        /// The phase.
+        phase: AwaitingFundingSigned,
+        /// The signed funding transaction.
+        funding_tx: Transaction,
+    },
+    /// Both first commitments signed.
+    Funded {
+        /// The phase.
+        phase: Funded,
+        /// The funding transaction, when we built it (to rebroadcast).
+        funding_tx: Option<Transaction>,
+    },
+}
+
+/// A channel known to the store.
+#[derive(Debug, Clone)]
+pub struct ChannelEntry {
+    /// The peer.
+    pub peer: PublicKey,
+    /// The key index under the node seed.
+    pub key_index: u32,
+    /// The phase.
+    pub phase: StoredPhase,
+}
+
+struct PendingOutbound {
+    peer: PublicKey,
+    key_index: u32,
+    phase: Outbound,
+    respond: oneshot::Sender<Result<OutPoint, NodeError>>,
+}
+
+struct PendingInbound {
+    peer: PublicKey,
+    key_index: u32,
+    phase: AwaitingFundingCreated,
+}
+
+/// Every channel, by phase.
+#[derive(Default)]
+pub struct ChannelBook {
+    outbound: HashMap<ChannelId, PendingOutbound>,
+    inbound: HashMap<ChannelId, PendingInbound>,
+    /// Opens whose `funding_created` was sent: temporary id to channel id.
+    awaiting_signed: HashMap<ChannelId, ChannelId>,
+    /// API callers waiting for `funding_signed`, by channel id.
+    waiting_api: HashMap<ChannelId, oneshot::Sender<Result<OutPoint, NodeError>>>,
+    /// Persisted channels by channel id.
+    pub(crate) stored: HashMap<ChannelId, ChannelEntry>,
+}
+
+fn id_hex(id: &ChannelId) -> String {
+    id.to_string()
+}
+
+impl ChannelBook {
+    /// Loads the persisted channels.
+    pub fn load(store: &SqliteNodeStore, _network: Network) -> Result<ChannelBook, NodeError> {
+        let mut book = ChannelBook::default();
+        for saved in store.channels()? {
+            let phase: StoredPhase = serde_json::from_str(&saved.state).map_err(|e| {
+                NodeError::FailedPrecondition(format!("corrupt channel {}: {e}", saved.id))
+            })?;
+            let peer: PublicKey = saved.peer.parse().map_err(|_| {
+                NodeError::FailedPrecondition(format!("corrupt channel peer {}", saved.peer))
+            })?;
+            let id = match &phase {
+                StoredPhase::AwaitingFundingSigned { phase, .. } => phase.channel_id(),
+                StoredPhase::Funded { phase, .. } => phase.channel_id,
+            };
+            book.stored.insert(
+                id,
+                ChannelEntry {
+                    peer,
+                    key_index: saved.key_index,
+                    phase,
+                },
+            );
+        }
+        Ok(book)
+    }
+}
+
+fn save(
+    store: &mut SqliteNodeStore,
+    id: &ChannelId,
+    entry: &ChannelEntry,
+) -> Result<(), StoreError> {
+    store.save_channel(&SavedChannel {
+        id: id_hex(id),
+        peer: entry.peer.to_string(),
+        key_index: entry.key_index,
+        state: serde_json::to_string(&entry.phase).expect("channel phases serialize"),
+    })
+}
+
+fn random_id() -> ChannelId {
+    let mut id = [0u8; 32];
+    bitcoin::secp256k1::rand::RngCore::fill_bytes(
+        &mut bitcoin::secp256k1::rand::thread_rng(),
+        &mut id,
+    );
+    ChannelId(id)
+}
+
+fn channel_of(msg: &Message) -> Option<ChannelId> {
+    match msg {
+        Message::OpenChannel(m) => Some(m.temporary_channel_id),
+        Message::AcceptChannel(m) => Some(m.temporary_channel_id),
+        Message::FundingCreated(m) => Some(m.temporary_channel_id),
+        Message::FundingSigned(m) => Some(m.channel_id),
+        Message::ChannelReady(m) => Some(m.channel_id),
+        Message::ChannelReestablish(m) => Some(m.channel_id),
+        Message::Error(m) => Some(m.channel_id),
+        _ => None,
+    }
+}
+
+impl Node {
+    /// `openchannel`: proposes a channel to a connected peer and waits until
+    /// it is funded (the funding transaction broadcast); returns the funding
+    /// outpoint.
+    pub async fn open_channel(
+        &self,
+        peer: PublicKey,
+        capacity: Sat,
+        push: Msat,
+        announce: bool,
+    ) -> Result<OutPoint, NodeError> {
+        if !self.peers.is_connected(&peer) {
+            return Err(NodeError::FailedPrecondition(format!(
+                "not connected to {peer}: connect first (or use --connect)"
+            )));
+        }
+        let feerate_per_kw = self.commitment_feerate().await;
+        let key_index = self.with_store(|s| s.next_channel_index())?;
+        let keys = self.channel_keys(key_index)?;
+        let request = OpenRequest {
+            temporary_channel_id: random_id(),
+            capacity,
+            push,
+            feerate_per_kw,
+            announce,
+        };
+        let (phase, open) = Outbound::new(&Secp256k1::new(), &self.channel_policy, &keys, &request)
+            .map_err(|e| NodeError::InvalidArgument(e.to_string()))?;
+        // Enough coins for the funding? Fail now rather than after the peer
+        // has accepted.
+        self.with_wallet(|w, _| {
+            w.estimate_fee(
+                &Recipients::Pay(vec![(
+                    bitcoin::ScriptBuf::new_p2wsh(&bitcoin::WScriptHash::from_byte_array([0; 32])),
+                    Amount::from_sat(capacity.0),
+                )]),
+                FeeRate::from_sat_per_vb_u32(1),
+                AddressType::P2wkh,
+                1,
+            )
+        })?;
+        let (respond, answer) = oneshot::channel();
+        self.channels
+            .lock()
+            .expect("channels lock")
+            .outbound
+            .insert(
+                request.temporary_channel_id,
+                PendingOutbound {
+                    peer,
+                    key_index,
+                    phase,
+                    respond,
+                },
+            );
+        self.peers
+            .send(&peer, Message::OpenChannel(Box::new(open)))?;
+        match tokio::time::timeout(OPEN_TIMEOUT, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(NodeError::FailedPrecondition(
+                "the channel open was abandoned".into(),
+            )),
+            Err(_) => {
+                self.abandon(&request.temporary_channel_id);
+                Err(NodeError::FailedPrecondition(format!(
+                    "{peer} did not complete the channel open within {OPEN_TIMEOUT:?}"
+                )))
+            }
+        }
+    }
+
+    /// The commitment fee rate: the chain's estimate, never below 253.
+    async fn commitment_feerate(&self) -> u32 {
+        let sat_per_kvb = self
+            .chain
+            .fee_estimate(6)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(1000);
+        ((sat_per_kvb / 4) as u32).max(253)
+    }
+
+    /// Forgets an open that did not complete, unlocking its coins.
+    fn abandon(&self, temporary: &ChannelId) {
+        let mut book = self.channels.lock().expect("channels lock");
+        book.outbound.remove(temporary);
+        if let Some(id) = book.awaiting_signed.remove(temporary) {
+            if let Some(entry) = book.stored.remove(&id) {
+                if let StoredPhase::AwaitingFundingSigned { funding_tx, .. } = &entry.phase {
+                    let outpoints: Vec<OutPoint> =
+                        funding_tx.input.iter().map(|i| i.previous_output).collect();
+                    let _ = self.wallet_op(|w| {
+                        Ok(((), outpoints.iter().filter_map(|o| w.unlock(*o)).collect()))
+                    });
+                }
+                let _ = self.with_store(|s| s.delete_channel(&id_hex(&id)));
+            }
+            book.waiting_api.remove(&id);
+        }
+    }
+
+    /// Handles peer events until the node stops.
+    pub async fn channel_loop(self: std::sync::Arc<Self>, mut events: mpsc::Receiver<PeerEvent>) {
+        while let Some(event) = events.recv().await {
+            match event {
+                PeerEvent::Connected(peer) => self.reestablish_with(&peer),
+                PeerEvent::Disconnected(peer) => {
+                    let mut book = self.channels.lock().expect("channels lock");
+                    book.inbound.retain(|_, p| p.peer != peer);
+                }
+                PeerEvent::Message(peer, msg) => {
+                    let channel = channel_of(&msg);
+                    if let Err(e) = self.handle_channel_message(peer, *msg).await {
+                        tracing::warn!(%peer, error = %e, "channel message refused");
+                        if let Some(channel_id) = channel {
+                            let data = e.to_string().into_bytes();
+                            let _ = self
+                                .peers
+                                .send(&peer, Message::Error(ErrorMessage { channel_id, data }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn reestablish_with(&self, peer: &PublicKey) {
+        let secp = Secp256k1::new();
+        let book = self.channels.lock().expect("channels lock");
+        for entry in book.stored.values().filter(|e| e.peer == *peer) {
+            if let StoredPhase::Funded { phase, .. } = &entry.phase {
+                if let Ok(keys) = self.channel_keys(entry.key_index) {
+                    if let Ok(msg) = phase.reestablish(&secp, &keys) {
+                        let _ = self.peers.send(peer, Message::ChannelReestablish(msg));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handle_channel_message(&self, peer: PublicKey, msg: Message) -> Result<(), NodeError> {
+        let secp = Secp256k1::new();
+        let refuse = |e: ChannelError| NodeError::FailedPrecondition(e.to_string());
+        match msg {
+            Message::OpenChannel(open) => {
+                let key_index = {
+                    let book = self.channels.lock().expect("channels lock");
+                    if book.inbound.len() >= MAX_PENDING_INBOUND {
+                        return Err(NodeError::FailedPrecondition(
+                            "too many pending channels".into(),
+                        ));
+                    }
+                    drop(book);
+                    self.with_store(|s| s.next_channel_index())?
+                };
+                let keys = self.channel_keys(key_index)?;
+                let their_features = self.peers.features(&peer).unwrap_or_else(Features::empty);
+                let (phase, accept) =
+                    accept_channel(&secp, &self.channel_policy, &keys, &open, &their_features)
+                        .map_err(refuse)?;
+                self.channels.lock().expect("channels lock").inbound.insert(
+                    open.temporary_channel_id,
+                    PendingInbound {
+                        peer,
+                        key_index,
+                        phase,
+                    },
+                );
+                self.peers
+                    .send(&peer, Message::AcceptChannel(Box::new(accept)))?;
+            }
+            Message::AcceptChannel(accept) => {
+                let pending = self
+                    .channels
+                    .lock()
+                    .expect("channels lock")
+                    .outbound
+                    .remove(&accept.temporary_channel_id)
+                    .filter(|p| p.peer == peer)
+                    .ok_or_else(|| {
+                        NodeError::FailedPrecondition("accept_channel for no open of ours".into())
+                    })?;
+                let result = self.fund(&secp, peer, pending.key_index, pending.phase, &accept);
+                match result {
+                    Ok((id, entry, created)) => {
+                        // Persist before we speak: the signed (unbroadcast)
+                        // funding transaction and its locked coins.
+                        self.with_store(|s| save(s, &id, &entry))?;
+                        let mut book = self.channels.lock().expect("channels lock");
+                        book.awaiting_signed.insert(accept.temporary_channel_id, id);
+                        book.waiting_api.insert(id, pending.respond);
+                        book.stored.insert(id, entry);
+                        drop(book);
+                        self.peers.send(&peer, Message::FundingCreated(created))?;
+                    }
+                    Err(e) => {
+                        let _ = pending
+                            .respond
+                            .send(Err(NodeError::FailedPrecondition(e.to_string())));
+                        return Err(e);
+                    }
+                }
+            }
+            Message::FundingCreated(created) => {
+                let pending = self
+                    .channels
+                    .lock()
+                    .expect("channels lock")
+                    .inbound
+                    .remove(&created.temporary_channel_id)
+                    .filter(|p| p.peer == peer)
+                    .ok_or_else(|| {
+                        NodeError::FailedPrecondition("funding_created for no channel".into())
+                    })?;
+                let keys = self.channel_keys(pending.key_index)?;
+                let (funded, signed) = pending
+                    .phase
+                    .on_funding_created(&secp, &keys, &created)
+                    .map_err(refuse)?;
+                let id = funded.channel_id;
+                let entry = ChannelEntry {
+                    peer,
+                    key_index: pending.key_index,
+                    phase: StoredPhase::Funded {
+                        phase: funded,
+                        funding_tx: None,
+                    },
+                };
+                // Persist before we speak.
+                self.with_store(|s| save(s, &id, &entry))?;
+                self.channels
+                    .lock()
+                    .expect("channels lock")
+                    .stored
+                    .insert(id, entry);
+                self.peers.send(&peer, Message::FundingSigned(signed))?;
+            }
+            Message::FundingSigned(signed) => {
+                let entry = self
+                    .channels
+                    .lock()
+                    .expect("channels lock")
+                    .stored
+                    .get(&signed.channel_id)
+                    .filter(|e| e.peer == peer)
+                    .cloned()
+                    .ok_or_else(|| {
+                        NodeError::FailedPrecondition("funding_signed for no channel".into())
+                    })?;
+                let StoredPhase::AwaitingFundingSigned { phase, funding_tx } = entry.phase else {
+                    return Err(NodeError::FailedPrecondition("funding_signed twice".into()));
+                };
+                let keys = self.channel_keys(entry.key_index)?;
+                let temporary = phase.temporary_channel_id();
+                match phase.on_funding_signed(&secp, &keys, &signed) {
+                    Ok(funded) => {
+                        self.funding_signed(peer, entry.key_index, funded, funding_tx)
+                            .await?
+                    }
+                    Err(e) => {
+                        self.fail_open(&temporary, &signed.channel_id, &e.to_string());
+                        return Err(refuse(e));
+                    }
+                }
+            }
+            Message::ChannelReady(ready) => {
+                self.update_funded(&peer, &ready.channel_id, |phase| {
+                    phase.on_channel_ready(&ready)
+                })?;
+            }
+            Message::ChannelReestablish(msg) => {
+                let keys = self
+                    .key_index_of(&msg.channel_id)
+                    .map(|i| self.channel_keys(i))
+                    .transpose()?;
+                let Some(keys) = keys else {
+                    return Err(NodeError::FailedPrecondition(
+                        "channel_reestablish for unknown channel".into(),
+                    ));
+                };
+                let resend = self.update_funded(&peer, &msg.channel_id, |phase| {
+                    phase
+                        .on_reestablish(&secp, &keys, &msg)
+                        .map(|r| r.map(Message::ChannelReady))
+                })?;
+                if let Some(msg) = resend {
+                    self.peers.send(&peer, msg)?;
+                }
+            }
+            Message::Error(error) => {
+                tracing::warn!(%peer, error = %error.printable_data(), "peer failed a channel");
+                let book = self.channels.lock().expect("channels lock");
+                let temporary = book
+                    .outbound
+                    .keys()
+                    .chain(book.awaiting_signed.keys())
+                    .find(|t| **t == error.channel_id)
+                    .copied();
+                drop(book);
+                if let Some(temporary) = temporary {
+                    self.fail_open(&temporary, &error.channel_id, &error.printable_data());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Opener: builds and signs the funding transaction (not broadcast),
+    /// locks its coins, persists the phase and returns `funding_created`.
+    fn fund(
+        &self,
+        secp: &Secp256k1<bitcoin::secp256k1::All>,
+        peer: PublicKey,
+        key_index: u32,
+        outbound: Outbound,
+        accept: &rayo_wire::establish::AcceptChannel,
+    ) -> Result<
+        (
+            ChannelId,
+            ChannelEntry,
+            rayo_wire::establish::FundingCreated,
+        ),
+        NodeError,
+    > {
+        let refuse = |e: ChannelError| NodeError::FailedPrecondition(e.to_string());
+        let awaiting = outbound
+            .on_accept_channel(accept, &self.channel_policy)
+            .map_err(refuse)?;
+        let script = awaiting.setup.funding_script_pubkey();
+        let capacity = Amount::from_sat(awaiting.setup.capacity.0);
+        let feerate = FeeRate::from_sat_per_vb_u32(2);
+        let funding_tx = self.wallet_op(|w| {
+            let spend = w.build_transaction(
+                &Recipients::Pay(vec![(script.clone(), capacity)]),
+                feerate,
+                AddressType::P2wkh,
+                1,
+            )?;
+            let tx = w.sign(&spend)?;
+            let mut records = spend.records.clone();
+            records.extend(w.lock_inputs(&spend));
+            Ok((tx, records))
+        })?;
+        let vout = funding_tx
+            .output
+            .iter()
+            .position(|o| o.script_pubkey == script)
+            .expect("the funding output is in the funding transaction") as u32;
+        let keys = self.channel_keys(key_index)?;
+        let funding = OutPoint {
+            txid: funding_tx.compute_txid(),
+            vout,
+        };
+        let (phase, created) = awaiting
+            .funding_created(secp, &keys, funding)
+            .map_err(refuse)?;
+        let id = phase.channel_id();
+        let entry = ChannelEntry {
+            peer,
+            key_index,
+            phase: StoredPhase::AwaitingFundingSigned { phase, funding_tx },
+        };
+        Ok((id, entry, created))
+    }
+
+    /// Opener: `funding_signed` verified. Persist, then broadcast.
+    async fn funding_signed(
+        &self,
+        peer: PublicKey,
+        key_index: u32,
+        funded: Funded,
+        funding_tx: Transaction,
+    ) -> Result<(), NodeError> {
+        let id = funded.channel_id;
+        let funding = funded.funding;
+        let entry = ChannelEntry {
+            peer,
+            key_index,
+            phase: StoredPhase::Funded {
+                phase: funded,
+                funding_tx: Some(funding_tx.clone()),
+            },
+        };
+        self.with_store(|s| save(s, &id, &entry))?;
+        let respond = {
+            let mut book = self.channels.lock().expect("channels lock");
+            book.stored.insert(id, entry);
+            book.awaiting_signed.retain(|_, v| *v != id);
+            book.waiting_api.remove(&id)
+        };
+        let result = match self.chain.broadcast(&funding_tx).await {
+            Ok(_) => {
+                self.wallet_op(|w| {
+                    Ok((
+                        (),
+                        w.apply_unconfirmed(&funding_tx, crate::node::unix_now()),
+                    ))
+                })?;
+                Ok(funding)
+            }
+            Err(e) => Err(NodeError::Chain(e)),
+        };
+        if let Some(respond) = respond {
+            let _ = respond.send(result);
+        }
+        Ok(())
+    }
+
+    fn fail_open(&self, temporary: &ChannelId, channel_id: &ChannelId, reason: &str) {
+        let respond = {
+            let mut book = self.channels.lock().expect("channels lock");
+            let respond = book
+                .waiting_api
+                .remove(channel_id)
+                .or_else(|| book.outbound.remove(temporary).map(|p| p.respond));
+            book.awaiting_signed.insert(*temporary, *channel_id);
+            respond
+        };
+        self.abandon(temporary);
+        if let Some(respond) = respond {
+            let _ = respond.send(Err(NodeError::FailedPrecondition(format!(
+                "the peer refused the channel: {reason}"
+            ))));
+        }
+    }
+
+    fn key_index_of(&self, id: &ChannelId) -> Option<u32> {
+        self.channels
+            .lock()
+            .expect("channels lock")
+            .stored
+            .get(id)
+            .map(|e| e.key_index)
+    }
+
+    /// Applies `change` to a funded channel with `peer` and persists it.
+    fn update_funded<T>(
+        &self,
+        peer: &PublicKey,
+        id: &ChannelId,
+        change: impl FnOnce(&mut Funded) -> Result<T, ChannelError>,
+    ) -> Result<T, NodeError> {
+        let mut book = self.channels.lock().expect("channels lock");
+        let entry = book
+            .stored
+            .get_mut(id)
+            .filter(|e| e.peer == *peer)
+            .ok_or_else(|| NodeError::FailedPrecondition(format!("unknown channel {id}")))?;
+        let StoredPhase::Funded { phase, .. } = &mut entry.phase else {
+            return Err(NodeError::FailedPrecondition(format!(
+                "channel {id} is not funded yet"
+            )));
+        };
+        let value = change(phase).map_err(|e| NodeError::FailedPrecondition(e.to_string()))?;
+        let entry = entry.clone();
+        drop(book);
+        self.with_store(|s| save(s, id, &entry))?;
+        Ok(value)
+    }
+
+    /// After each chain sync: funded channels whose funding is deep enough
+    /// send `channel_ready`.
+    pub(crate) async fn check_funding_depths(&self) -> Result<(), NodeError> {
+        let waiting: Vec<(ChannelId, PublicKey, u32, OutPoint)> = {
+            let book = self.channels.lock().expect("channels lock");
+            book.stored
+                .iter()
+                .filter_map(|(id, e)| match &e.phase {
+                    StoredPhase::Funded { phase, .. } if !phase.ready_sent => {
+                        Some((*id, e.peer, e.key_index, phase.funding))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        for (id, peer, key_index, funding) in waiting {
+            let Some(depth) = self.chain.confirmations(funding).await? else {
+                continue;
+            };
+            let Some(tip) = self.chain_tip() else {
+                continue;
+            };
+            if depth == 0 {
+                continue;
+            }
+            let height = tip.height + 1 - depth;
+            let block = self
+                .chain
+                .block(self.chain.block_hash(height).await?)
+                .await?;
+            let Some(tx_index) = block
+                .txdata
+                .iter()
+                .position(|t| t.compute_txid() == funding.txid)
+            else {
+                continue;
+            };
+            let keys = self.channel_keys(key_index)?;
+            let secp = Secp256k1::new();
+            let ready = self.update_funded(&peer, &id, |phase| {
+                phase.funding_confirmed(&secp, &keys, depth, height, tx_index as u32)
+            })?;
+            if let Some(ready) = ready {
+                let _ = self.peers.send(&peer, Message::ChannelReady(ready));
+            }
+        }
+        Ok(())
+    }
+
+    /// A snapshot of every persisted channel.
+    pub fn channel_list(&self) -> Vec<ChannelEntry> {
+        let mut list: Vec<ChannelEntry> = self
+            .channels
+            .lock()
+            .expect("channels lock")
+            .stored
+            .values()
+            .cloned()
+            .collect();
+        list.sort_by_key(|e| e.key_index);
+        list
+    }
+}
