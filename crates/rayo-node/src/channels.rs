@@ -29,9 +29,6 @@ use crate::store::{NodeStore, SavedChannel, SqliteNodeStore, StoreError};
 /// How long `openchannel` waits for the peer to complete the exchange.
 pub const OPEN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Inbound channels waiting for `funding_created` at once, per node.
-pub const MAX_PENDING_INBOUND: usize = 16;
-
 /// A persisted channel phase.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum StoredPhase {
@@ -304,7 +301,7 @@ impl Node {
             Message::OpenChannel(open) => {
                 let key_index = {
                     let book = self.channels.lock().expect("channels lock");
-                    if book.inbound.len() >= MAX_PENDING_INBOUND {
+                    if book.inbound.len() >= self.max_pending_inbound {
                         return Err(NodeError::FailedPrecondition(
                             "too many pending channels".into(),
                         ));

@@ -53,6 +53,16 @@ pub struct Config {
     /// its words to `<datadir>/seed.txt` (mode 0600) instead.
     #[arg(long)]
     pub noseedbackup: bool,
+    /// Smallest inbound channel accepted, in satoshis (lnd's flag).
+    #[arg(long, default_value_t = 20_000)]
+    pub minchansize: u64,
+    /// Most inbound channels waiting for their funding at once (lnd's flag).
+    #[arg(long, default_value_t = 16)]
+    pub maxpendingchannels: usize,
+    /// Confirmations before a channel is usable (3 on regtest, as the
+    /// tutorial; lnd's `bitcoin.defaultchanconfs`).
+    #[arg(long = "bitcoin.defaultchanconfs", default_value_t = 3)]
+    pub defaultchanconfs: u32,
     /// Seconds between keep-alive pings to each peer (lower it in tests).
     #[arg(long = "dev.pinginterval", default_value_t = 30, hide = true)]
     pub ping_interval_secs: u64,

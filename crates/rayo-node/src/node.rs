@@ -70,6 +70,8 @@ pub struct Node {
     pub stop: Notify,
     /// The BIP32 master key: channel keys derive from it.
     master: bitcoin::bip32::Xpriv,
+    /// Most inbound channels waiting for funding at once.
+    pub max_pending_inbound: usize,
     /// Our channel limits and defaults.
     pub channel_policy: rayo_channel::establish::ChannelPolicy,
     /// Every channel, by phase; owned by the channel loop.
@@ -175,6 +177,12 @@ impl Node {
             events,
         );
         let chain_hash = ChainHash::using_genesis_block(network);
+        let channel_policy = rayo_channel::establish::ChannelPolicy {
+            min_funding: rayo_wire::amount::Sat(config.minchansize),
+            minimum_depth: config.defaultchanconfs.max(1),
+            ..rayo_channel::establish::ChannelPolicy::new(chain_hash)
+        };
+        let max_pending_inbound = config.maxpendingchannels;
         let channels = crate::channels::ChannelBook::load(&store, network)?;
         let node = Arc::new(Node {
             config,
@@ -187,7 +195,8 @@ impl Node {
             seen_mempool: Mutex::new(HashSet::new()),
             stop: Notify::new(),
             master,
-            channel_policy: rayo_channel::establish::ChannelPolicy::new(chain_hash),
+            max_pending_inbound,
+            channel_policy,
             channels: Mutex::new(channels),
         });
         Ok((node, new_seed, events_rx))
