@@ -62,7 +62,7 @@ fn bad_channel_requests_are_refused_without_locking_coins() {
     assert!(message.contains("push_sat"), "{message}");
     // Bob's policy refuses channels under 20,000 sat.
     let message = api_error(open(10_000, 0));
-    assert!(message.contains("refused"), "{message}");
+    assert!(message.contains("at least 20000"), "{message}");
 
     // Nothing locked, nothing spent, no channel left behind; still serving.
     let balance = client.wallet_balance().unwrap();
@@ -83,4 +83,84 @@ fn bad_channel_requests_are_refused_without_locking_coins() {
     // A valid open still works afterwards.
     let point = open(100_000, 0).expect("a valid open");
     assert_eq!(point.output_index, 0);
+}
+
+/// A peer that completes `init`, then hangs up when it sees `open_channel`.
+fn flaky_peer() -> (String, String, std::thread::JoinHandle<()>) {
+    use rayo_node::connection::{default_init, Connection};
+    use rayo_wire::message::Message;
+    use rayo_wire::secp256k1::{Secp256k1, SecretKey};
+    let secret = SecretKey::from_slice(&[0x77; 32]).unwrap();
+    let pubkey = secret.public_key(&Secp256k1::new()).to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut conn =
+                Connection::accept(stream, &secret, SecretKey::from_slice(&[0x78; 32]).unwrap())
+                    .await
+                    .unwrap();
+            conn.exchange_init(default_init(
+                rayo_wire::bitcoin::constants::ChainHash::REGTEST,
+            ))
+            .await
+            .unwrap();
+            while let Ok(msg) = conn.recv().await {
+                if matches!(msg, Message::OpenChannel(_)) {
+                    return; // hang up mid-handshake
+                }
+            }
+        });
+    });
+    (pubkey, addr, handle)
+}
+
+#[test]
+fn a_peer_that_hangs_up_mid_open_leaves_nothing_locked() {
+    let chain = ChainDaemon::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let alice = NodeDaemon::start(&dir.path().join("alice"), "alice", &chain, &[]);
+    let client = alice.client();
+    let address = client
+        .new_address(&NewAddressRequest::default())
+        .unwrap()
+        .address;
+    chain.call("generatetoaddress", json!([101, address]));
+    alice.wait_synced(&chain);
+    let (pubkey, host, peer) = flaky_peer();
+    client
+        .connect_peer(&ConnectPeerRequest {
+            addr: LightningAddress {
+                pubkey: pubkey.clone(),
+                host,
+            },
+            ..ConnectPeerRequest::default()
+        })
+        .unwrap();
+    let started = std::time::Instant::now();
+    let message = api_error(client.open_channel(&OpenChannelRequest {
+        node_pubkey_string: pubkey,
+        local_funding_amount: 500_000,
+        private: true,
+        ..OpenChannelRequest::default()
+    }));
+    assert!(message.contains("disconnected"), "{message}");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the failure is reported at once, not after a timeout"
+    );
+    peer.join().unwrap();
+    assert_eq!(client.wallet_balance().unwrap().locked_balance, 0);
+    assert!(client
+        .pending_channels()
+        .unwrap()
+        .pending_open_channels
+        .is_empty());
 }

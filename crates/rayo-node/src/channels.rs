@@ -260,10 +260,7 @@ impl Node {
         while let Some(event) = events.recv().await {
             match event {
                 PeerEvent::Connected(peer) => self.reestablish_with(&peer),
-                PeerEvent::Disconnected(peer) => {
-                    let mut book = self.channels.lock().expect("channels lock");
-                    book.inbound.retain(|_, p| p.peer != peer);
-                }
+                PeerEvent::Disconnected(peer) => self.peer_gone(&peer),
                 PeerEvent::Message(peer, msg) => {
                     let channel = channel_of(&msg);
                     if let Err(e) = self.handle_channel_message(peer, *msg).await {
@@ -277,6 +274,35 @@ impl Node {
                     }
                 }
             }
+        }
+    }
+
+    /// A peer disconnected: opens it had not completed are abandoned (their
+    /// coins unlocked, the API caller told); funded channels stay.
+    fn peer_gone(&self, peer: &PublicKey) {
+        let unfinished: Vec<(ChannelId, Option<ChannelId>)> = {
+            let mut book = self.channels.lock().expect("channels lock");
+            book.inbound.retain(|_, p| p.peer != *peer);
+            let mut list: Vec<(ChannelId, Option<ChannelId>)> = book
+                .outbound
+                .iter()
+                .filter(|(_, p)| p.peer == *peer)
+                .map(|(t, _)| (*t, None))
+                .collect();
+            list.extend(book.awaiting_signed.iter().filter_map(|(t, id)| {
+                book.stored
+                    .get(id)
+                    .filter(|e| e.peer == *peer)
+                    .map(|_| (*t, Some(*id)))
+            }));
+            list
+        };
+        for (temporary, id) in unfinished {
+            self.fail_open(
+                &temporary,
+                &id.unwrap_or(temporary),
+                "the peer disconnected",
+            );
         }
     }
 
@@ -576,7 +602,7 @@ impl Node {
         self.abandon(temporary);
         if let Some(respond) = respond {
             let _ = respond.send(Err(NodeError::FailedPrecondition(format!(
-                "the peer refused the channel: {reason}"
+                "the channel open failed: {reason}"
             ))));
         }
     }
