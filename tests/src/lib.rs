@@ -2,6 +2,7 @@
 //! (or building) a binary, and starting `rayo-chaind` on a free port in a
 //! temporary data directory.
 
+pub mod cli;
 pub mod node;
 
 use std::io::{BufRead, BufReader};
