@@ -38,6 +38,7 @@ fn tutorial_step_four_open_a_channel() {
         "openchannel",
         &format!("--node_key={bob_key}"),
         "--local_amt=1000000",
+        "--sat_per_vbyte=3",
     ]);
     let txid = point["funding_txid"]
         .as_str()
@@ -51,6 +52,14 @@ fn tutorial_step_four_open_a_channel() {
     let output = &tx["vout"][vout as usize];
     assert_eq!(output["value"], 0.01);
     assert_eq!(output["scriptPubKey"]["type"], "witness_v0_scripthash");
+    // The funding pays the fee rate asked for (3 sat/vB).
+    let entry = rayo.json(&["chain", "getmempoolentry", &txid]);
+    let fee_sat = (entry["fees"]["base"].as_f64().unwrap() * 1e8).round() as i64;
+    let vsize = entry["vsize"].as_i64().unwrap();
+    assert!(
+        fee_sat >= 3 * vsize && fee_sat < 4 * vsize,
+        "fee {fee_sat} for {vsize} vB"
+    );
     let pending = rayo.json(&["-n", "alice", "pendingchannels"]);
     assert_eq!(
         pending["pending_open_channels"].as_array().unwrap().len(),

@@ -63,6 +63,7 @@ pub struct ChannelEntry {
 struct PendingOutbound {
     peer: PublicKey,
     key_index: u32,
+    funding_feerate: FeeRate,
     phase: Outbound,
     respond: oneshot::Sender<Result<OutPoint, NodeError>>,
 }
@@ -163,6 +164,7 @@ impl Node {
         capacity: Sat,
         push: Msat,
         announce: bool,
+        funding_feerate: Option<FeeRate>,
     ) -> Result<OutPoint, NodeError> {
         if !self.peers.is_connected(&peer) {
             return Err(NodeError::FailedPrecondition(format!(
@@ -194,6 +196,10 @@ impl Node {
                 1,
             )
         })?;
+        let funding_feerate = match funding_feerate {
+            Some(rate) => rate,
+            None => self.funding_feerate().await,
+        };
         let (respond, answer) = oneshot::channel();
         self.channels
             .lock()
@@ -204,6 +210,7 @@ impl Node {
                 PendingOutbound {
                     peer,
                     key_index,
+                    funding_feerate,
                     phase,
                     respond,
                 },
@@ -222,6 +229,19 @@ impl Node {
                 )))
             }
         }
+    }
+
+    /// The funding transaction's fee rate when none is given: the chain's
+    /// 6-block estimate, at least 1 sat/vB.
+    async fn funding_feerate(&self) -> FeeRate {
+        let sat_per_kvb = self
+            .chain
+            .fee_estimate(6)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(1000);
+        FeeRate::from_sat_per_kwu((sat_per_kvb / 4).max(250))
     }
 
     /// The commitment fee rate: the chain's estimate, never below 253.
@@ -362,7 +382,14 @@ impl Node {
                     .ok_or_else(|| {
                         NodeError::FailedPrecondition("accept_channel for no open of ours".into())
                     })?;
-                let result = self.fund(&secp, peer, pending.key_index, pending.phase, &accept);
+                let result = self.fund(
+                    &secp,
+                    peer,
+                    pending.key_index,
+                    pending.funding_feerate,
+                    pending.phase,
+                    &accept,
+                );
                 match result {
                     Ok((id, entry, created)) => {
                         // Persist before we speak: the signed (unbroadcast)
@@ -495,6 +522,7 @@ impl Node {
         secp: &Secp256k1<bitcoin::secp256k1::All>,
         peer: PublicKey,
         key_index: u32,
+        feerate: FeeRate,
         outbound: Outbound,
         accept: &rayo_wire::establish::AcceptChannel,
     ) -> Result<
@@ -511,7 +539,6 @@ impl Node {
             .map_err(refuse)?;
         let script = awaiting.setup.funding_script_pubkey();
         let capacity = Amount::from_sat(awaiting.setup.capacity.0);
-        let feerate = FeeRate::from_sat_per_vb_u32(2);
         let funding_tx = self.wallet_op(|w| {
             let spend = w.build_transaction(
                 &Recipients::Pay(vec![(script.clone(), capacity)]),

@@ -376,7 +376,7 @@ async fn run_peer(
                     Ok(())
                 }
                 Ok(Message::Init(_)) => return "second init: protocol violation".into(),
-                Ok(Message::Unknown { .. }) => Ok(()),
+                Ok(Message::Unknown { .. } | Message::Gossip { .. }) => Ok(()),
                 // Channel messages (and errors about channels) go to the
                 // node, which owns the channels.
                 Ok(other) => {

@@ -417,6 +417,14 @@ async fn open_channel(
             rayo_wire::amount::Sat(request.local_funding_amount as u64),
             rayo_wire::amount::Msat(request.push_sat as u64 * 1000),
             !request.private,
+            match request.sat_per_vbyte {
+                0 => None,
+                rate => Some(
+                    u32::try_from(rate)
+                        .map(FeeRate::from_sat_per_vb_u32)
+                        .map_err(|_| invalid("sat_per_vbyte is too large"))?,
+                ),
+            },
         )
         .await?;
     Ok(Json(ChannelPoint::from_txid_bytes(

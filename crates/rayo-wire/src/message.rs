@@ -21,6 +21,12 @@ use crate::tlv::{check_unknown_stream, TlvReader, TlvWriter};
 /// The largest message the BOLT 8 transport carries.
 pub const MAX_MESSAGE_LEN: usize = 65535;
 
+/// BOLT 7's message types: `channel_announcement` (256) to
+/// `gossip_timestamp_filter` (265).
+pub const GOSSIP_TYPES_START: u16 = 256;
+/// The last BOLT 7 message type.
+pub const GOSSIP_TYPES_END: u16 = 265;
+
 /// Above this, a `ping` asks for no `pong` at all (BOLT 1).
 pub const PING_NO_PONG_THRESHOLD: u16 = 65532;
 
@@ -141,6 +147,13 @@ pub enum Message {
     ChannelReady(ChannelReady),
     /// `channel_reestablish` (136)
     ChannelReestablish(ChannelReestablish),
+    /// A BOLT 7 gossip message (256-265: announcements, updates,
+    /// queries). Known, so never a reason to disconnect, but not decoded
+    /// yet: Rayo does not keep a network graph, so it has no use for them.
+    Gossip {
+        /// The gossip message type.
+        msg_type: u16,
+    },
     /// A message of an unknown odd type, which BOLT 1 says to ignore.
     Unknown {
         /// The odd type number.
@@ -169,7 +182,7 @@ impl Message {
             Message::FundingSigned(_) => est::FUNDING_SIGNED,
             Message::ChannelReady(_) => est::CHANNEL_READY,
             Message::ChannelReestablish(_) => est::CHANNEL_REESTABLISH,
-            Message::Unknown { msg_type } => *msg_type,
+            Message::Gossip { msg_type } | Message::Unknown { msg_type } => *msg_type,
         }
     }
 
@@ -209,6 +222,7 @@ impl Message {
             est::CHANNEL_REESTABLISH => {
                 Message::ChannelReestablish(ChannelReestablish::decode(&mut r)?)
             }
+            gossip @ GOSSIP_TYPES_START..=GOSSIP_TYPES_END => Message::Gossip { msg_type: gossip },
             odd if odd % 2 == 1 => Message::Unknown { msg_type: odd },
             even => return Err(DecodeError::UnknownEvenMessage(even)),
         };
@@ -240,7 +254,7 @@ impl Message {
             Message::FundingSigned(m) => m.encode(&mut out),
             Message::ChannelReady(m) => m.encode(&mut out),
             Message::ChannelReestablish(m) => m.encode(&mut out),
-            Message::Unknown { .. } => {}
+            Message::Gossip { .. } | Message::Unknown { .. } => {}
         }
         if out.len() > MAX_MESSAGE_LEN {
             return Err(EncodeError);

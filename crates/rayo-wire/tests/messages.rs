@@ -17,6 +17,12 @@ fn unknown_odd_type_is_ignored_and_unknown_even_type_is_an_error() {
         Message::decode(&[0x80, 0x02, 0x01]),
         Err(DecodeError::UnknownEvenMessage(0x8002))
     );
+    // BOLT 7 gossip (even channel_update, 258) is known: never a reason to
+    // disconnect, even though Rayo does not decode it yet.
+    assert_eq!(
+        Message::decode(&[0x01, 0x02, 0xaa]),
+        Ok(Message::Gossip { msg_type: 258 })
+    );
     // A known even type cut short is malformed, not unknown.
     assert_eq!(
         Message::decode(&[0x00, 0x20, 0x01]),
