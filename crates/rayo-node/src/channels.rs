@@ -693,7 +693,11 @@ impl Node {
             if depth == 0 {
                 continue;
             }
-            let height = tip.height + 1 - depth;
+            // Our tip may lag the chain by a block or two; look again later
+            // rather than compute a height that does not exist yet.
+            let Some(height) = (tip.height + 1).checked_sub(depth) else {
+                continue;
+            };
             let block = self
                 .chain
                 .block(self.chain.block_hash(height).await?)
