@@ -308,7 +308,13 @@ impl Outbound {
             funding_satoshis: request.capacity,
             push_msat: request.push,
             dust_limit_satoshis: policy.dust_limit,
-            max_htlc_value_in_flight_msat: Msat(request.capacity.0 * 1000),
+            max_htlc_value_in_flight_msat: request
+                .capacity
+                .to_msat()
+                .filter(|m| m.is_valid_money())
+                .ok_or_else(|| {
+                    EstablishError::FundingAmount(request.capacity, "above 21 million BTC".into())
+                })?,
             channel_reserve_satoshis: policy.reserve_for(request.capacity, policy.dust_limit),
             htlc_minimum_msat: Msat(1),
             feerate_per_kw: request.feerate_per_kw,
@@ -623,7 +629,10 @@ impl Funded {
                 got: msg.channel_id,
             });
         }
-        self.their_second_point = Some(msg.second_per_commitment_point);
+        // A repeated channel_ready (after a reconnection) is ignored.
+        if self.their_second_point.is_none() {
+            self.their_second_point = Some(msg.second_per_commitment_point);
+        }
         Ok(())
     }
 
@@ -671,6 +680,12 @@ impl Funded {
                 "peer claims revocation state {} we never reached (we may have lost data)",
                 msg.next_revocation_number
             )));
+        }
+        if msg.next_commitment_number == 0 {
+            return Err(ChannelError::Reestablish(
+                "next_commitment_number 0: the peer has no commitment (BOLT 2: fail the channel)"
+                    .into(),
+            ));
         }
         if msg.next_commitment_number > 1 {
             return Err(ChannelError::Reestablish(format!(

@@ -256,19 +256,50 @@ impl Node {
         ((sat_per_kvb / 4) as u32).max(253)
     }
 
+    /// Unlocks the coins of an unbroadcast funding transaction.
+    fn unlock_funding(&self, entry: &ChannelEntry) {
+        if let StoredPhase::AwaitingFundingSigned { funding_tx, .. } = &entry.phase {
+            let outpoints: Vec<OutPoint> =
+                funding_tx.input.iter().map(|i| i.previous_output).collect();
+            let _ = self
+                .wallet_op(|w| Ok(((), outpoints.iter().filter_map(|o| w.unlock(*o)).collect())));
+        }
+    }
+
+    /// At start: opens that were waiting for `funding_signed` when the node
+    /// stopped are forgotten (BOLT 2: the funding was never broadcast) and
+    /// their coins unlocked.
+    pub fn forget_unfinished_opens(&self) -> Result<(), NodeError> {
+        let unfinished: Vec<(ChannelId, ChannelEntry)> = {
+            let mut book = self.channels.lock().expect("channels lock");
+            let ids: Vec<ChannelId> = book
+                .stored
+                .iter()
+                .filter(|(_, e)| matches!(e.phase, StoredPhase::AwaitingFundingSigned { .. }))
+                .map(|(id, _)| *id)
+                .collect();
+            ids.into_iter()
+                .filter_map(|id| book.stored.remove(&id).map(|e| (id, e)))
+                .collect()
+        };
+        for (id, entry) in unfinished {
+            self.unlock_funding(&entry);
+            self.with_store(|s| s.delete_channel(&id_hex(&id)))?;
+        }
+        Ok(())
+    }
+
     /// Forgets an open that did not complete, unlocking its coins.
     fn abandon(&self, temporary: &ChannelId) {
         let mut book = self.channels.lock().expect("channels lock");
         book.outbound.remove(temporary);
         if let Some(id) = book.awaiting_signed.remove(temporary) {
-            if let Some(entry) = book.stored.remove(&id) {
-                if let StoredPhase::AwaitingFundingSigned { funding_tx, .. } = &entry.phase {
-                    let outpoints: Vec<OutPoint> =
-                        funding_tx.input.iter().map(|i| i.previous_output).collect();
-                    let _ = self.wallet_op(|w| {
-                        Ok(((), outpoints.iter().filter_map(|o| w.unlock(*o)).collect()))
-                    });
-                }
+            let unfunded = matches!(
+                book.stored.get(&id).map(|e| &e.phase),
+                Some(StoredPhase::AwaitingFundingSigned { .. })
+            );
+            if let Some(entry) = unfunded.then(|| book.stored.remove(&id)).flatten() {
+                self.unlock_funding(&entry);
                 let _ = self.with_store(|s| s.delete_channel(&id_hex(&id)));
             }
             book.waiting_api.remove(&id);
@@ -372,16 +403,18 @@ impl Node {
                     .send(&peer, Message::AcceptChannel(Box::new(accept)))?;
             }
             Message::AcceptChannel(accept) => {
-                let pending = self
-                    .channels
-                    .lock()
-                    .expect("channels lock")
-                    .outbound
-                    .remove(&accept.temporary_channel_id)
-                    .filter(|p| p.peer == peer)
-                    .ok_or_else(|| {
-                        NodeError::FailedPrecondition("accept_channel for no open of ours".into())
-                    })?;
+                let pending = {
+                    let mut book = self.channels.lock().expect("channels lock");
+                    let ours = book
+                        .outbound
+                        .get(&accept.temporary_channel_id)
+                        .is_some_and(|p| p.peer == peer);
+                    ours.then(|| book.outbound.remove(&accept.temporary_channel_id))
+                        .flatten()
+                }
+                .ok_or_else(|| {
+                    NodeError::FailedPrecondition("accept_channel for no open of ours".into())
+                })?;
                 let result = self.fund(
                     &secp,
                     peer,
@@ -394,7 +427,13 @@ impl Node {
                     Ok((id, entry, created)) => {
                         // Persist before we speak: the signed (unbroadcast)
                         // funding transaction and its locked coins.
-                        self.with_store(|s| save(s, &id, &entry))?;
+                        if let Err(e) = self.with_store(|s| save(s, &id, &entry)) {
+                            self.unlock_funding(&entry);
+                            let _ = pending
+                                .respond
+                                .send(Err(NodeError::FailedPrecondition(e.to_string())));
+                            return Err(e);
+                        }
                         let mut book = self.channels.lock().expect("channels lock");
                         book.awaiting_signed.insert(accept.temporary_channel_id, id);
                         book.waiting_api.insert(id, pending.respond);
@@ -411,16 +450,18 @@ impl Node {
                 }
             }
             Message::FundingCreated(created) => {
-                let pending = self
-                    .channels
-                    .lock()
-                    .expect("channels lock")
-                    .inbound
-                    .remove(&created.temporary_channel_id)
-                    .filter(|p| p.peer == peer)
-                    .ok_or_else(|| {
-                        NodeError::FailedPrecondition("funding_created for no channel".into())
-                    })?;
+                let pending = {
+                    let mut book = self.channels.lock().expect("channels lock");
+                    let ours = book
+                        .inbound
+                        .get(&created.temporary_channel_id)
+                        .is_some_and(|p| p.peer == peer);
+                    ours.then(|| book.inbound.remove(&created.temporary_channel_id))
+                        .flatten()
+                        .ok_or_else(|| {
+                            NodeError::FailedPrecondition("funding_created for no channel".into())
+                        })?
+                };
                 let keys = self.channel_keys(pending.key_index)?;
                 let (funded, signed) = pending
                     .phase
@@ -435,13 +476,19 @@ impl Node {
                         funding_tx: None,
                     },
                 };
-                // Persist before we speak.
-                self.with_store(|s| save(s, &id, &entry))?;
-                self.channels
-                    .lock()
-                    .expect("channels lock")
-                    .stored
-                    .insert(id, entry);
+                // A funding outpoint names one channel only: never let a
+                // peer's funding_created replace a channel we have.
+                {
+                    let mut book = self.channels.lock().expect("channels lock");
+                    if book.stored.contains_key(&id) {
+                        return Err(NodeError::FailedPrecondition(
+                            "funding_created names the funding of an existing channel".into(),
+                        ));
+                    }
+                    // Persist before we speak.
+                    self.with_store(|s| save(s, &id, &entry))?;
+                    book.stored.insert(id, entry);
+                }
                 self.peers.send(&peer, Message::FundingSigned(signed))?;
             }
             Message::FundingSigned(signed) => {
@@ -499,15 +546,22 @@ impl Node {
             Message::Error(error) => {
                 tracing::warn!(%peer, error = %error.printable_data(), "peer failed a channel");
                 let book = self.channels.lock().expect("channels lock");
+                let all = error.channel_id.is_all();
                 let temporary = book
                     .outbound
-                    .keys()
-                    .chain(book.awaiting_signed.keys())
-                    .find(|t| **t == error.channel_id)
-                    .copied();
+                    .iter()
+                    .filter(|(_, p)| p.peer == peer)
+                    .map(|(t, _)| (*t, *t))
+                    .chain(
+                        book.awaiting_signed
+                            .iter()
+                            .filter(|(_, id)| book.stored.get(id).is_some_and(|e| e.peer == peer))
+                            .map(|(t, id)| (*t, *id)),
+                    )
+                    .find(|(t, id)| all || *t == error.channel_id || *id == error.channel_id);
                 drop(book);
-                if let Some(temporary) = temporary {
-                    self.fail_open(&temporary, &error.channel_id, &error.printable_data());
+                if let Some((temporary, id)) = temporary {
+                    self.fail_open(&temporary, &id, &error.printable_data());
                 }
             }
             _ => {}
@@ -539,7 +593,7 @@ impl Node {
             .map_err(refuse)?;
         let script = awaiting.setup.funding_script_pubkey();
         let capacity = Amount::from_sat(awaiting.setup.capacity.0);
-        let funding_tx = self.wallet_op(|w| {
+        let (funding_tx, spend) = self.wallet_op(|w| {
             let spend = w.build_transaction(
                 &Recipients::Pay(vec![(script.clone(), capacity)]),
                 feerate,
@@ -547,9 +601,8 @@ impl Node {
                 1,
             )?;
             let tx = w.sign(&spend)?;
-            let mut records = spend.records.clone();
-            records.extend(w.lock_inputs(&spend));
-            Ok((tx, records))
+            let records = spend.records.clone();
+            Ok(((tx, spend), records))
         })?;
         let vout = funding_tx
             .output
@@ -564,6 +617,9 @@ impl Node {
         let (phase, created) = awaiting
             .funding_created(secp, &keys, funding)
             .map_err(refuse)?;
+        // Lock the coins only once nothing else can fail here; the caller
+        // stores the phase next, and unlocks if that fails.
+        self.wallet_op(|w| Ok(((), w.lock_inputs(&spend))))?;
         let id = phase.channel_id();
         let entry = ChannelEntry {
             peer,
@@ -591,9 +647,17 @@ impl Node {
                 funding_tx: Some(funding_tx.clone()),
             },
         };
-        self.with_store(|s| save(s, &id, &entry))?;
         let respond = {
             let mut book = self.channels.lock().expect("channels lock");
+            // Abandoned meanwhile (API timeout, disconnect): the coins are
+            // unlocked and the row gone; never broadcast then.
+            let still_ours = book.awaiting_signed.values().any(|v| *v == id);
+            if !still_ours {
+                return Err(NodeError::FailedPrecondition(
+                    "funding_signed for an open we abandoned".into(),
+                ));
+            }
+            self.with_store(|s| save(s, &id, &entry))?;
             book.stored.insert(id, entry);
             book.awaiting_signed.retain(|_, v| *v != id);
             book.waiting_api.remove(&id)
@@ -623,7 +687,9 @@ impl Node {
                 .waiting_api
                 .remove(channel_id)
                 .or_else(|| book.outbound.remove(temporary).map(|p| p.respond));
-            book.awaiting_signed.insert(*temporary, *channel_id);
+            book.awaiting_signed
+                .entry(*temporary)
+                .or_insert(*channel_id);
             respond
         };
         self.abandon(temporary);
@@ -651,40 +717,64 @@ impl Node {
         change: impl FnOnce(&mut Funded) -> Result<T, ChannelError>,
     ) -> Result<T, NodeError> {
         let mut book = self.channels.lock().expect("channels lock");
-        let entry = book
+        let mut next = book
             .stored
-            .get_mut(id)
+            .get(id)
             .filter(|e| e.peer == *peer)
+            .cloned()
             .ok_or_else(|| NodeError::FailedPrecondition(format!("unknown channel {id}")))?;
-        let StoredPhase::Funded { phase, .. } = &mut entry.phase else {
+        let StoredPhase::Funded { phase, .. } = &mut next.phase else {
             return Err(NodeError::FailedPrecondition(format!(
                 "channel {id} is not funded yet"
             )));
         };
         let value = change(phase).map_err(|e| NodeError::FailedPrecondition(e.to_string()))?;
-        let entry = entry.clone();
-        drop(book);
-        self.with_store(|s| save(s, id, &entry))?;
+        // Disk first, memory second, both under the lock: concurrent
+        // updates (peer messages, confirmations) cannot lose each other.
+        self.with_store(|s| save(s, id, &next))?;
+        book.stored.insert(*id, next);
         Ok(value)
     }
 
     /// After each chain sync: funded channels whose funding is deep enough
     /// send `channel_ready`.
     pub(crate) async fn check_funding_depths(&self) -> Result<(), NodeError> {
-        let waiting: Vec<(ChannelId, PublicKey, u32, OutPoint)> = {
+        type Waiting = (
+            ChannelId,
+            PublicKey,
+            u32,
+            OutPoint,
+            bitcoin::ScriptBuf,
+            Sat,
+            Option<Transaction>,
+        );
+        let waiting: Vec<Waiting> = {
             let book = self.channels.lock().expect("channels lock");
             book.stored
                 .iter()
                 .filter_map(|(id, e)| match &e.phase {
-                    StoredPhase::Funded { phase, .. } if !phase.ready_sent => {
-                        Some((*id, e.peer, e.key_index, phase.funding))
-                    }
+                    StoredPhase::Funded { phase, funding_tx } if !phase.ready_sent => Some((
+                        *id,
+                        e.peer,
+                        e.key_index,
+                        phase.funding,
+                        phase.setup.funding_script_pubkey(),
+                        phase.setup.capacity,
+                        funding_tx.clone(),
+                    )),
                     _ => None,
                 })
                 .collect()
         };
-        for (id, peer, key_index, funding) in waiting {
+        for (id, peer, key_index, funding, script, capacity, funding_tx) in waiting {
             let Some(depth) = self.chain.confirmations(funding).await? else {
+                // Not in the chain nor the mempool: if we built the funding,
+                // broadcast it (again); a refusal is logged and retried.
+                if let Some(tx) = funding_tx {
+                    if let Err(e) = self.chain.broadcast(&tx).await {
+                        tracing::debug!(channel = %id, error = %e, "funding rebroadcast refused");
+                    }
+                }
                 continue;
             };
             let Some(tip) = self.chain_tip() else {
@@ -709,6 +799,29 @@ impl Node {
             else {
                 continue;
             };
+            // BOLT 2: the funding output must be the agreed 2-of-2 of the
+            // agreed amount; a peer that points elsewhere gets no channel.
+            let output = block.txdata[tx_index].output.get(funding.vout as usize);
+            let genuine =
+                output.is_some_and(|o| o.script_pubkey == script && o.value.to_sat() == capacity.0);
+            if !genuine {
+                tracing::warn!(channel = %id, %peer, "funding output does not match the channel; forgetting it");
+                self.channels
+                    .lock()
+                    .expect("channels lock")
+                    .stored
+                    .remove(&id);
+                self.with_store(|s| s.delete_channel(&id_hex(&id)))?;
+                let data = b"funding output does not match the channel".to_vec();
+                let _ = self.peers.send(
+                    &peer,
+                    Message::Error(ErrorMessage {
+                        channel_id: id,
+                        data,
+                    }),
+                );
+                continue;
+            }
             let keys = self.channel_keys(key_index)?;
             let secp = Secp256k1::new();
             let ready = self.update_funded(&peer, &id, |phase| {
