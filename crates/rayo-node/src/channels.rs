@@ -767,12 +767,20 @@ impl Node {
                 .collect()
         };
         for (id, peer, key_index, funding, script, capacity, funding_tx) in waiting {
+            let matches = |output: Option<&bitcoin::TxOut>| {
+                output.is_some_and(|o| o.script_pubkey == script && o.value.to_sat() == capacity.0)
+            };
             let Some(depth) = self.chain.confirmations(funding).await? else {
-                // Not in the chain nor the mempool: if we built the funding,
-                // broadcast it (again); a refusal is logged and retried.
+                // Not an unspent output. If we built the funding, broadcast
+                // it (again). If the transaction exists but its output is not
+                // the agreed 2-of-2, the peer lied: forget the channel.
                 if let Some(tx) = funding_tx {
                     if let Err(e) = self.chain.broadcast(&tx).await {
                         tracing::debug!(channel = %id, error = %e, "funding rebroadcast refused");
+                    }
+                } else if let Some(tx) = self.chain.transaction(funding.txid).await? {
+                    if !matches(tx.output.get(funding.vout as usize)) {
+                        self.forget_fake_channel(&id, &peer)?;
                     }
                 }
                 continue;
@@ -831,6 +839,27 @@ impl Node {
                 let _ = self.peers.send(&peer, Message::ChannelReady(ready));
             }
         }
+        Ok(())
+    }
+
+    /// Forgets a channel whose funding output is not what was agreed, and
+    /// tells the peer.
+    fn forget_fake_channel(&self, id: &ChannelId, peer: &PublicKey) -> Result<(), NodeError> {
+        tracing::warn!(channel = %id, %peer, "funding output does not match the channel; forgetting it");
+        self.channels
+            .lock()
+            .expect("channels lock")
+            .stored
+            .remove(id);
+        self.with_store(|s| s.delete_channel(&id_hex(id)))?;
+        let data = b"funding output does not match the channel".to_vec();
+        let _ = self.peers.send(
+            peer,
+            Message::Error(ErrorMessage {
+                channel_id: *id,
+                data,
+            }),
+        );
         Ok(())
     }
 
