@@ -316,7 +316,14 @@ impl Node {
                     let channel = channel_of(&msg);
                     if let Err(e) = self.handle_channel_message(peer, *msg).await {
                         tracing::warn!(%peer, error = %e, "channel message refused");
-                        if let Some(channel_id) = channel {
+                        // A protocol refusal fails the channel with the
+                        // peer; our own storage or chain trouble is not the
+                        // peer's fault, is not disclosed, and fails nothing.
+                        let refusal = matches!(
+                            e,
+                            NodeError::FailedPrecondition(_) | NodeError::InvalidArgument(_)
+                        );
+                        if let Some(channel_id) = channel.filter(|_| refusal) {
                             let data = e.to_string().into_bytes();
                             let _ = self
                                 .peers
@@ -376,6 +383,15 @@ impl Node {
         let refuse = |e: ChannelError| NodeError::FailedPrecondition(e.to_string());
         match msg {
             Message::OpenChannel(open) => {
+                let their_features = self.peers.features(&peer).unwrap_or_else(Features::empty);
+                // Check first: a refused proposal costs no key index and no
+                // write.
+                rayo_channel::establish::check_open_channel(
+                    &open,
+                    &self.channel_policy,
+                    &their_features,
+                )
+                .map_err(|e| NodeError::FailedPrecondition(e.to_string()))?;
                 let key_index = {
                     let book = self.channels.lock().expect("channels lock");
                     if book.inbound.len() >= self.max_pending_inbound {
@@ -387,7 +403,6 @@ impl Node {
                     self.with_store(|s| s.next_channel_index())?
                 };
                 let keys = self.channel_keys(key_index)?;
-                let their_features = self.peers.features(&peer).unwrap_or_else(Features::empty);
                 let (phase, accept) =
                     accept_channel(&secp, &self.channel_policy, &keys, &open, &their_features)
                         .map_err(refuse)?;

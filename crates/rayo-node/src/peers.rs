@@ -281,6 +281,8 @@ impl Peers {
             .remove(node_id)
             .ok_or(PeerError::NotConnected(*node_id))?;
         let _ = handle.stop.try_send(());
+        // The task sees it was removed and stays quiet; tell the node here.
+        let _ = self.events.try_send(PeerEvent::Disconnected(*node_id));
         Ok(())
     }
 
