@@ -25,6 +25,9 @@
 //! [`TEST_TIMEOUT`]; ldk-node's log, kept in the temporary directory, is
 //! printed when the test fails.
 
+#[path = "../support/miner.rs"]
+mod miner;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -32,15 +35,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bitcoin::absolute::LockTime;
-use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
-use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
-use bitcoin::sighash::{EcdsaSighashType, SighashCache};
-use bitcoin::transaction::Version;
-use bitcoin::{
-    Address, Amount, Block, BlockHash, CompressedPublicKey, Network, OutPoint, ScriptBuf, Sequence,
-    Transaction, TxIn, TxOut, Txid, Witness,
-};
+use bitcoin::consensus::encode::serialize_hex;
+use bitcoin::secp256k1::{Secp256k1, SecretKey};
+use bitcoin::{Address, Amount, BlockHash, CompressedPublicKey, Network, Txid};
 use ldk_node::logger::LogLevel;
 use ldk_node::{Builder, Node};
 use rayo_e2e::ChainDaemon;
@@ -159,11 +156,13 @@ fn scenario(daemon: &ChainDaemon, tmp: &Path) {
         .onchain_payment()
         .new_address()
         .expect("ldk-node address");
-    let deposit = deposit_tx(
+    let deposit = miner::pay_from_coinbase(
         daemon,
         &miner_key,
         &miner_address,
         &ldk_address.script_pubkey(),
+        DEPOSIT,
+        FEE,
     );
     let txid: Txid = daemon
         .call("sendrawtransaction", json!([serialize_hex(&deposit)]))
@@ -253,58 +252,6 @@ fn at_chain_tip(node: &Node, daemon: &ChainDaemon) -> bool {
         .expect("block hash");
     let height = daemon.call("getblockcount", json!([])).as_u64();
     best.block_hash == tip && Some(u64::from(best.height)) == height
-}
-
-/// A signed transaction spending the miner's block-1 coinbase: [`DEPOSIT`]
-/// to `to`, the rest less [`FEE`] back to the miner.
-fn deposit_tx(
-    daemon: &ChainDaemon,
-    key: &SecretKey,
-    miner: &Address,
-    to: &ScriptBuf,
-) -> Transaction {
-    let hash = daemon.call("getblockhash", json!([1]));
-    let hex = daemon.call("getblock", json!([hash, 0]));
-    let block: Block = deserialize_hex(hex.as_str().expect("block hex")).expect("block");
-    let coinbase = &block.txdata[0];
-    let miner_script = miner.script_pubkey();
-    let vout = coinbase
-        .output
-        .iter()
-        .position(|o| o.script_pubkey == miner_script)
-        .expect("coinbase pays the miner");
-    let value = coinbase.output[vout].value;
-
-    let mut tx = Transaction {
-        version: Version::TWO,
-        lock_time: LockTime::ZERO,
-        input: vec![TxIn {
-            previous_output: OutPoint::new(coinbase.compute_txid(), vout as u32),
-            script_sig: ScriptBuf::new(),
-            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-            witness: Witness::new(),
-        }],
-        output: vec![
-            TxOut {
-                value: DEPOSIT,
-                script_pubkey: to.clone(),
-            },
-            TxOut {
-                value: value - DEPOSIT - FEE,
-                script_pubkey: miner_script.clone(),
-            },
-        ],
-    };
-    let secp = Secp256k1::new();
-    let sighash = SighashCache::new(&tx)
-        .p2wpkh_signature_hash(0, &miner_script, value, EcdsaSighashType::All)
-        .expect("sighash");
-    let signature = bitcoin::ecdsa::Signature {
-        signature: secp.sign_ecdsa(&Message::from(sighash), key),
-        sighash_type: EcdsaSighashType::All,
-    };
-    tx.input[0].witness = Witness::p2wpkh(&signature, &key.public_key(&secp));
-    tx
 }
 
 /// Polls `ready` until it holds, panicking after [`STEP_TIMEOUT`] with what

@@ -17,6 +17,9 @@
 //! [`TEST_TIMEOUT`]; ldk-node's log, kept in the temporary directory, is
 //! printed when the test fails.
 
+#[path = "../support/miner.rs"]
+mod miner;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::str::FromStr;
@@ -25,15 +28,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bitcoin::absolute::LockTime;
-use bitcoin::consensus::encode::{deserialize_hex, serialize_hex};
-use bitcoin::secp256k1::{Message, PublicKey, Secp256k1, SecretKey};
-use bitcoin::sighash::{EcdsaSighashType, SighashCache};
-use bitcoin::transaction::Version;
-use bitcoin::{
-    Address, Amount, Block, CompressedPublicKey, Network, OutPoint, ScriptBuf, Sequence,
-    Transaction, TxIn, TxOut, Txid, Witness,
-};
+use bitcoin::consensus::encode::serialize_hex;
+use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
+use bitcoin::{Address, Amount, CompressedPublicKey, Network, OutPoint, Transaction, Txid};
 use ldk_node::config::Config;
 use ldk_node::lightning::ln::msgs::SocketAddress;
 use ldk_node::logger::LogLevel;
@@ -149,11 +146,13 @@ fn scenario(chain: &ChainDaemon, dir: &Path, rayod_slot: &Mutex<Option<rayo_api:
     let ldk_addr = format!("127.0.0.1:{ldk_port}");
     wait_for("ldk-node to sync to the tip", || at_tip(&ldk, chain));
     let ldk_address = ldk.onchain_payment().new_address().expect("ldk address");
-    let deposit = deposit_tx(
+    let deposit = miner::pay_from_coinbase(
         chain,
         &miner_key,
         &miner_address,
         &ldk_address.script_pubkey(),
+        LDK_DEPOSIT,
+        DEPOSIT_FEE,
     );
     send(chain, &deposit);
     mine(chain, &miner_address, 1);
@@ -392,57 +391,6 @@ fn mine(chain: &ChainDaemon, to: &Address, blocks: u64) {
 fn send(chain: &ChainDaemon, tx: &Transaction) {
     let txid = chain.call("sendrawtransaction", json!([serialize_hex(tx)]));
     assert_eq!(txid.as_str(), Some(tx.compute_txid().to_string().as_str()));
-}
-
-/// A signed transaction spending the miner's block-1 coinbase:
-/// [`LDK_DEPOSIT`] to `to`, the rest less [`DEPOSIT_FEE`] back to the miner.
-fn deposit_tx(
-    chain: &ChainDaemon,
-    key: &SecretKey,
-    miner: &Address,
-    to: &ScriptBuf,
-) -> Transaction {
-    let hash = chain.call("getblockhash", json!([1]));
-    let hex = chain.call("getblock", json!([hash, 0]));
-    let block: Block = deserialize_hex(hex.as_str().expect("block hex")).expect("block");
-    let coinbase = &block.txdata[0];
-    let miner_script = miner.script_pubkey();
-    let vout = coinbase
-        .output
-        .iter()
-        .position(|o| o.script_pubkey == miner_script)
-        .expect("coinbase pays the miner");
-    let value = coinbase.output[vout].value;
-    let mut tx = Transaction {
-        version: Version::TWO,
-        lock_time: LockTime::ZERO,
-        input: vec![TxIn {
-            previous_output: OutPoint::new(coinbase.compute_txid(), vout as u32),
-            script_sig: ScriptBuf::new(),
-            sequence: Sequence::ENABLE_RBF_NO_LOCKTIME,
-            witness: Witness::new(),
-        }],
-        output: vec![
-            TxOut {
-                value: LDK_DEPOSIT,
-                script_pubkey: to.clone(),
-            },
-            TxOut {
-                value: value - LDK_DEPOSIT - DEPOSIT_FEE,
-                script_pubkey: miner_script.clone(),
-            },
-        ],
-    };
-    let secp = Secp256k1::new();
-    let sighash = SighashCache::new(&tx)
-        .p2wpkh_signature_hash(0, &miner_script, value, EcdsaSighashType::All)
-        .expect("sighash");
-    let signature = bitcoin::ecdsa::Signature {
-        signature: secp.sign_ecdsa(&Message::from(sighash), key),
-        sighash_type: EcdsaSighashType::All,
-    };
-    tx.input[0].witness = Witness::p2wpkh(&signature, &key.public_key(&secp));
-    tx
 }
 
 /// Polls `ready` until it holds, panicking after [`STEP_TIMEOUT`].
