@@ -126,19 +126,7 @@ pub fn offered_htlc_script(
     remote_htlc_pubkey: &PublicKey,
     payment_hash: &[u8; 32],
 ) -> ScriptBuf {
-    Builder::new()
-        .push_opcode(OP_DUP)
-        .push_opcode(OP_HASH160)
-        .push_slice(hash160::Hash::hash(&revocation_pubkey.serialize()).to_byte_array())
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_IF)
-        .push_opcode(OP_CHECKSIG)
-        .push_opcode(OP_ELSE)
-        .push_slice(remote_htlc_pubkey.serialize())
-        .push_opcode(OP_SWAP)
-        .push_opcode(OP_SIZE)
-        .push_int(32)
-        .push_opcode(OP_EQUAL)
+    htlc_script_start(revocation_pubkey, remote_htlc_pubkey)
         .push_opcode(OP_NOTIF)
         .push_opcode(OP_DROP)
         .push_int(2)
@@ -154,6 +142,24 @@ pub fn offered_htlc_script(
         .push_opcode(OP_ENDIF)
         .push_opcode(OP_ENDIF)
         .into_script()
+}
+
+/// The part both HTLC scripts share: the revocation branch, then the
+/// peer's HTLC key and the test of whether the witness item is a preimage.
+fn htlc_script_start(revocation_pubkey: &PublicKey, remote_htlc_pubkey: &PublicKey) -> Builder {
+    Builder::new()
+        .push_opcode(OP_DUP)
+        .push_opcode(OP_HASH160)
+        .push_slice(hash160::Hash::hash(&revocation_pubkey.serialize()).to_byte_array())
+        .push_opcode(OP_EQUAL)
+        .push_opcode(OP_IF)
+        .push_opcode(OP_CHECKSIG)
+        .push_opcode(OP_ELSE)
+        .push_slice(remote_htlc_pubkey.serialize())
+        .push_opcode(OP_SWAP)
+        .push_opcode(OP_SIZE)
+        .push_int(32)
+        .push_opcode(OP_EQUAL)
 }
 
 /// The witness script of an HTLC the commitment's owner received (no
@@ -180,19 +186,7 @@ pub fn received_htlc_script(
     payment_hash: &[u8; 32],
     cltv_expiry: u32,
 ) -> ScriptBuf {
-    Builder::new()
-        .push_opcode(OP_DUP)
-        .push_opcode(OP_HASH160)
-        .push_slice(hash160::Hash::hash(&revocation_pubkey.serialize()).to_byte_array())
-        .push_opcode(OP_EQUAL)
-        .push_opcode(OP_IF)
-        .push_opcode(OP_CHECKSIG)
-        .push_opcode(OP_ELSE)
-        .push_slice(remote_htlc_pubkey.serialize())
-        .push_opcode(OP_SWAP)
-        .push_opcode(OP_SIZE)
-        .push_int(32)
-        .push_opcode(OP_EQUAL)
+    htlc_script_start(revocation_pubkey, remote_htlc_pubkey)
         .push_opcode(OP_IF)
         .push_opcode(OP_HASH160)
         .push_slice(ripemd160::Hash::hash(payment_hash).to_byte_array())
