@@ -19,6 +19,17 @@ pub struct NodeDaemon {
     pub pubkey: String,
 }
 
+/// How to start a `rayod`, beyond its flags.
+#[derive(Debug, Default, Clone)]
+pub struct StartOptions {
+    /// A soft limit on open files (`ulimit -n`) for the daemon, to test what
+    /// it does when it runs out of file descriptors.
+    pub max_open_files: Option<u32>,
+    /// Where to write the daemon's log (its stderr), so a test can read it;
+    /// by default it goes to the test's stderr.
+    pub log_file: Option<PathBuf>,
+}
+
 impl NodeDaemon {
     /// Starts `rayod` in `datadir` on free ports, on `chain`'s RPC.
     pub fn start(
@@ -27,11 +38,38 @@ impl NodeDaemon {
         chain: &ChainDaemon,
         extra_args: &[&str],
     ) -> NodeDaemon {
+        Self::start_with(datadir, alias, chain, extra_args, &StartOptions::default())
+    }
+
+    /// [`NodeDaemon::start`] with [`StartOptions`].
+    pub fn start_with(
+        datadir: &Path,
+        alias: &str,
+        chain: &ChainDaemon,
+        extra_args: &[&str],
+        options: &StartOptions,
+    ) -> NodeDaemon {
         let (p2p, rest) = (
             format!("127.0.0.1:{}", free_port()),
             format!("127.0.0.1:{}", free_port()),
         );
-        let mut child = Command::new(binary("rayod"))
+        let mut command = match options.max_open_files {
+            // Rust's std cannot set rlimits; the shell lowers the limit and
+            // then becomes rayod (same pid), so kill() still reaches it.
+            Some(limit) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+                    .arg(binary("rayod"));
+                sh
+            }
+            None => Command::new(binary("rayod")),
+        };
+        let stderr = match &options.log_file {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("creating the log file")),
+            None => Stdio::inherit(),
+        };
+        let mut child = command
             .arg("--datadir")
             .arg(datadir)
             .args([
@@ -50,7 +88,7 @@ impl NodeDaemon {
             .arg("--noseedbackup")
             .args(extra_args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("starting rayod");
         let line = ready_line(&mut child, "rayod ready: node ");

@@ -287,12 +287,7 @@ fn up_status_kill_down_and_up_again() {
 
     // Bob dies: status says so, with the end of his log.
     let (bob_pid, bob_dir) = daemons(&net)[2].clone();
-    assert!(Command::new("kill")
-        .args(["-9", &bob_pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
-    wait_until("bob to die", || !alive(bob_pid, &bob_dir));
+    kill_9(bob_pid, &bob_dir);
     let out = home.rayo(&["net", "status"]);
     assert!(!out.status.success());
     let status = text(&out.stdout);
@@ -310,14 +305,12 @@ fn up_status_kill_down_and_up_again() {
         status.contains("rayod ready:"),
         "log tail missing:\n{status}"
     );
-    // A partly running network is not started twice.
-    let (_, err) = home.fails(&["net", "up"]);
+    // `up` would restart him (see `up_restarts_only_the_daemons_that_died`).
+    let (_, err) = home.fails(&["-n", "bob", "getinfo"]);
     assert!(
-        err.contains("only partly running") && err.contains("node bob"),
+        err.contains("is rayod running?") && err.contains("rayo net up"),
         "{err}"
     );
-    let (_, err) = home.fails(&["-n", "bob", "getinfo"]);
-    assert!(err.contains("is rayod running?"), "{err}");
 
     // Down: nothing left running.
     let down = home.ok(&["net", "down"]);
@@ -348,6 +341,76 @@ fn up_status_kill_down_and_up_again() {
     assert_eq!(info["identity_pubkey"], alice[1].as_str());
     home.ok(&["net", "down"]);
     for (pid, datadir) in daemons(&net2) {
+        assert!(!alive(pid, &datadir), "{} still runs", datadir.display());
+    }
+}
+
+/// Kills `pid` with SIGKILL (a crash) and waits until it is gone.
+fn kill_9(pid: u32, datadir: &Path) {
+    assert!(Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    wait_until("the daemon to die", || !alive(pid, datadir));
+}
+
+#[test]
+fn up_restarts_only_the_daemons_that_died() {
+    let home = Home::new();
+    let table = home.ok(&["net", "up", "--nodes", "alice,bob"]);
+    let bob = row(&table, "bob");
+    let net = home.network();
+    let [chain, alice_daemon, bob_daemon] = <[_; 3]>::try_from(daemons(&net)).unwrap();
+
+    // Bob crashes; `up` restarts him alone, on his ports and data.
+    kill_9(bob_daemon.0, &bob_daemon.1);
+    let out = home.ok(&["net", "up"]);
+    assert!(out.contains("was partly running; restarted"), "{out}");
+    let net2 = home.network();
+    let bob_pid = net2["nodes"][1]["pid"].as_u64().unwrap();
+    assert_ne!(bob_pid, u64::from(bob_daemon.0));
+    let restarted: Vec<&str> = out.lines().filter(|l| l.contains(", pid ")).collect();
+    assert_eq!(restarted.len(), 1, "only bob is restarted:\n{out}");
+    assert!(
+        restarted[0].contains(&format!("node bob (rayod), pid {bob_pid}")),
+        "{out}"
+    );
+    assert_eq!(row(&out, "bob")[1], bob[1], "the table follows:\n{out}");
+    for key in ["datadir", "p2p", "rest", "pubkey"] {
+        assert_eq!(net2["nodes"][1][key], net["nodes"][1][key], "{key}");
+    }
+    assert_eq!(net2["nodes"][0], net["nodes"][0], "alice is left alone");
+    assert_eq!(net2["chain"], net["chain"], "the chain is left alone");
+    assert_eq!(net2["state"], "up");
+    for (pid, datadir) in daemons(&net2) {
+        assert!(alive(pid, &datadir), "{} is not running", datadir.display());
+    }
+    let info = home.json(&["-n", "bob", "getinfo"]);
+    assert_eq!(info["identity_pubkey"], bob[1].as_str());
+    assert!(home.ok(&["net", "status"]).contains("is up"));
+
+    // Everything runs: `up` says so and changes nothing.
+    let again = home.ok(&["net", "up"]);
+    assert!(
+        again.contains("already up") && !again.contains("restarted"),
+        "{again}"
+    );
+    assert_eq!(home.network(), net2);
+
+    // The chain crashes: restarted on its port, the nodes keep running.
+    kill_9(chain.0, &chain.1);
+    let out = home.ok(&["net", "up"]);
+    assert!(out.contains("the chain (rayo-chaind), pid "), "{out}");
+    assert!(!out.contains("(rayod)"), "no node is restarted:\n{out}");
+    let net3 = home.network();
+    assert_eq!(net3["chain"]["rpcport"], net["chain"]["rpcport"]);
+    assert_eq!(net3["nodes"], net2["nodes"]);
+    assert!(alive(alice_daemon.0, &alice_daemon.1));
+    assert_eq!(home.ok(&["chain", "getblockcount"]), "0");
+
+    home.ok(&["net", "down"]);
+    for (pid, datadir) in daemons(&net3) {
         assert!(!alive(pid, &datadir), "{} still runs", datadir.display());
     }
 }

@@ -1,6 +1,7 @@
 //! Bad channel requests get a clear error, lock no coins, and leave the
 //! node serving: an unconnected peer, more than the wallet has, a push of
-//! the whole channel, a channel the peer refuses (below its minimum).
+//! the whole channel, a channel under the minimum size, a channel the peer
+//! refuses (below its minimum).
 
 use rayo_api::types::{
     AddressType, ConnectPeerRequest, LightningAddress, NewAddressRequest, OpenChannelRequest,
@@ -22,7 +23,12 @@ fn bad_channel_requests_are_refused_without_locking_coins() {
     let chain = ChainDaemon::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let alice = NodeDaemon::start(&dir.path().join("alice"), "alice", &chain, &[]);
-    let bob = NodeDaemon::start(&dir.path().join("bob"), "bob", &chain, &[]);
+    let bob = NodeDaemon::start(
+        &dir.path().join("bob"),
+        "bob",
+        &chain,
+        &["--minchansize", "50000"],
+    );
     let client = alice.client();
     let address = client
         .new_address(&NewAddressRequest {
@@ -60,9 +66,15 @@ fn bad_channel_requests_are_refused_without_locking_coins() {
     assert!(message.to_lowercase().contains("insufficient"), "{message}");
     let message = api_error(open(1_000_000, 1_000_000));
     assert!(message.contains("push_sat"), "{message}");
-    // Bob's policy refuses channels under 20,000 sat.
+    // Under lnd's minimum channel size: refused before Bob hears of it.
     let message = api_error(open(10_000, 0));
-    assert!(message.contains("at least 20000"), "{message}");
+    assert!(
+        message.contains("under the minimum channel size of 20000 sat"),
+        "{message}"
+    );
+    // Bob's policy (--minchansize) refuses channels under 50,000 sat.
+    let message = api_error(open(30_000, 0));
+    assert!(message.contains("at least 50000"), "{message}");
 
     // Nothing locked, nothing spent, no channel left behind; still serving.
     let balance = client.wallet_balance().unwrap();

@@ -416,17 +416,7 @@ pub fn read_token_file(path: &Path) -> Result<String, ClientError> {
             format!("token file {} is empty", path.display()),
         )));
     }
-    Ok(hex_encode(&bytes))
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
-    }
-    out
+    Ok(hex::encode(bytes))
 }
 
 fn agent(tls: &TlsConfig, timeout: Duration) -> Agent {
@@ -639,7 +629,6 @@ mod tests {
     #[test]
     fn helpers() {
         assert_eq!(percent_encode("02ab/ c"), "02ab%2F%20c");
-        assert_eq!(hex_encode(&[0x00, 0xff, 0x1a]), "00ff1a");
         assert!(matches!(
             pem_certificates(b"nope"),
             Err(ClientError::Tls(_))

@@ -4,6 +4,8 @@
 //! uses to talk to a node.
 //!
 //! This crate knows nothing of the node's internals (DESIGN.md, layering).
+//! Input both sides check alike, such as a peer's `<pubkey>@<host>[:port]`,
+//! is parsed in [`address`].
 //!
 //! | call | path | request | response |
 //! |---|---|---|---|
@@ -24,6 +26,7 @@
 //! Errors are lnd's body [`Status`](types::Status) with the HTTP status
 //! grpc-gateway gives its code ([`GrpcCode::http_status`](types::GrpcCode::http_status)).
 
+pub mod address;
 pub mod client;
 pub mod encoding;
 pub mod types;

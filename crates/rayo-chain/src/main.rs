@@ -13,7 +13,7 @@ use bitcoin::secp256k1::rand::{thread_rng, RngCore};
 use bitcoin::{Address, Amount, FeeRate, Network};
 use clap::Parser;
 use rayo_chain::chain::Chain;
-use rayo_chain::rpc::{self, RpcState};
+use rayo_chain::rpc::{self, RpcServerConfig, RpcState};
 use rayo_chain::store::SqliteStore;
 use tokio::sync::Notify;
 
@@ -163,7 +163,13 @@ fn main() -> anyhow::Result<()> {
             "rayo-chaind ready: regtest height {height}, {mempool} mempool txs, RPC {} ({auth})",
             rpc::describe(&listener.local_addr()?)
         );
-        rpc::serve(listener, state, shutdown_signal()).await?;
+        rpc::serve(
+            listener,
+            state,
+            RpcServerConfig::default(),
+            shutdown_signal(),
+        )
+        .await?;
         anyhow::Ok(())
     });
     if args.rpcuser.is_none() {

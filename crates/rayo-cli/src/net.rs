@@ -206,15 +206,22 @@ fn write_network(dir: &Path, net: &NetworkFile) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The port of a recorded `host:port` address.
+fn port_of(addr: &str) -> Option<u16> {
+    addr.rsplit_once(':')
+        .and_then(|(_, p)| p.parse::<u16>().ok())
+}
+
+/// Whether nothing listens on `port` of 127.0.0.1 (it can be bound).
+fn port_free(port: u16) -> bool {
+    std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
 /// Ports for the chain and each node's p2p and REST listeners, in that
 /// order: the previous run's where still free, so that nodes which saved
 /// each other's addresses (after `connect`) reconnect after `down` and `up`;
 /// new free ports for the rest.
 fn choose_ports(previous: Option<&NetworkFile>, names: &[String]) -> std::io::Result<Vec<u16>> {
-    let port_of = |addr: &str| {
-        addr.rsplit_once(':')
-            .and_then(|(_, p)| p.parse::<u16>().ok())
-    };
     let mut wanted: Vec<Option<u16>> = vec![previous.map(|n| n.chain.rpcport)];
     for name in names {
         let node = previous.and_then(|n| n.nodes.iter().find(|r| &r.name == name));
@@ -224,9 +231,7 @@ fn choose_ports(previous: Option<&NetworkFile>, names: &[String]) -> std::io::Re
     let mut taken = std::collections::HashSet::new();
     let wanted: Vec<Option<u16>> = wanted
         .into_iter()
-        .map(|p| {
-            p.filter(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok() && taken.insert(*p))
-        })
+        .map(|p| p.filter(|p| port_free(*p) && taken.insert(*p)))
         .collect();
     let missing = wanted.iter().filter(|p| p.is_none()).count();
     let mut fresh = process::free_ports(missing + taken.len())?
@@ -250,7 +255,7 @@ pub fn running_chain(home: &Path, name: &str) -> Option<(PathBuf, u16)> {
 }
 
 /// How `rayo` commands that mention a network should be spelled.
-fn rayo_cmd(name: &str) -> String {
+pub fn rayo_cmd(name: &str) -> String {
     if name == DEFAULT_NETWORK {
         "rayo".to_owned()
     } else {
@@ -364,7 +369,8 @@ pub fn parse_node_ready(line: &str) -> Option<(String, String, String)> {
     Some((pubkey.to_owned(), p2p.to_owned(), rest_addr.to_owned()))
 }
 
-/// `rayo net up`: starts the network, or says it is already up.
+/// `rayo net up`: starts the network; on a network that is up, restarts the
+/// daemons that stopped (a crash, a `kill`) or says that all of them run.
 pub fn up(home: &Path, name: &str, nodes: Option<Vec<String>>) -> Result<(), String> {
     check_name(name, "network")?;
     let dir = network_dir(home, name);
@@ -377,32 +383,29 @@ pub fn up(home: &Path, name: &str, nodes: Option<Vec<String>>) -> Result<(), Str
 
     if let Some(net) = previous.as_ref().filter(|n| n.state == NetState::Up) {
         let dead = dead_daemons(net);
-        let total = net.nodes.len() + 1;
-        if dead.is_empty() {
-            println!("network `{name}` is already up");
+        if dead.len() < net.nodes.len() + 1 {
+            let mut net = net.clone();
+            if dead.is_empty() {
+                println!("network `{name}` is already up");
+            } else {
+                let restarted = restart_dead(&mut net, &cmd)?;
+                write_network(&dir, &net)?;
+                println!(
+                    "network `{name}` was partly running; restarted what had stopped \
+                     (the end of each log says why it stopped):"
+                );
+                for line in restarted {
+                    println!("  {line}");
+                }
+            }
             let running: Vec<&str> = net.nodes.iter().map(|n| n.name.as_str()).collect();
             if nodes.as_ref().is_some_and(|n| *n != running) {
                 println!(
                     "(--nodes is ignored: to change the nodes, `{cmd} net down` first, then `{cmd} net up --nodes ...`)"
                 );
             }
-            print_network(net, &dir, false);
+            print_network(&net, &dir, false);
             return Ok(());
-        }
-        if dead.len() < total {
-            let mut msg = format!("network `{name}` is only partly running:");
-            for d in &dead {
-                msg.push_str(&format!(
-                    "\n{}, pid {}) is not running\n{}",
-                    d.name,
-                    d.pid,
-                    tail_block(&d.log, TAIL_LINES)
-                ));
-            }
-            msg.push_str(&format!(
-                "\nstop the rest with `{cmd} net down`, then start it again with `{cmd} net up`"
-            ));
-            return Err(msg);
         }
         println!("network `{name}` was not stopped with `rayo net down` and none of its daemons runs; starting it again");
     }
@@ -428,85 +431,24 @@ pub fn up(home: &Path, name: &str, nodes: Option<Vec<String>>) -> Result<(), Str
     };
 
     // The chain first: the nodes read its cookie and sync from it.
-    let chain_dir = dir.join(CHAIN_DIR);
-    std::fs::create_dir_all(&chain_dir)
-        .map_err(|e| format!("cannot create {}: {e}", chain_dir.display()))?;
-    let chain_log = chain_dir.join("rayo-chaind.log");
-    let rpcport = ports[0];
-    let args: Vec<std::ffi::OsString> = vec![
-        "--datadir".into(),
-        chain_dir.clone().into(),
-        "--rpcport".into(),
-        rpcport.to_string().into(),
-        "--rpcbind".into(),
-        "127.0.0.1".into(),
-    ];
-    let (child, offset) = process::spawn_detached(&chaind, &args, &chain_log)
-        .map_err(|e| format!("cannot start {}: {e}", chaind.display()))?;
-    let chain_pid = child.id();
-    started.children.push(child);
-    let chain_child = started.children.last_mut().expect("just pushed");
-    wait_ready(
-        chain_child,
-        &chain_log,
-        offset,
-        "rayo-chaind ready:",
-        "rayo-chaind",
-    )?;
-    let chain = ChainRecord {
-        datadir: chain_dir.clone(),
-        rpcport,
-        pid: chain_pid,
-        log: chain_log,
-    };
-    let cookie = chain_dir.join("regtest").join(".cookie");
+    let chain = start_chain(&chaind, &dir.join(CHAIN_DIR), ports[0], &mut started)?;
 
     // The nodes all at once, then wait for each.
     let mut pending = Vec::new();
     for (i, node) in names.iter().enumerate() {
-        let node_dir = dir.join(node);
-        std::fs::create_dir_all(&node_dir)
-            .map_err(|e| format!("cannot create {}: {e}", node_dir.display()))?;
-        let log = node_dir.join("rayod.log");
         let (p2p, rest) = (ports[1 + 2 * i], ports[2 + 2 * i]);
-        let args: Vec<std::ffi::OsString> = vec![
-            "--datadir".into(),
-            node_dir.clone().into(),
-            "--network".into(),
-            "regtest".into(),
-            "--listen".into(),
-            format!("127.0.0.1:{p2p}").into(),
-            "--restlisten".into(),
-            format!("127.0.0.1:{rest}").into(),
-            "--alias".into(),
-            node.into(),
-            "--bitcoind.rpchost".into(),
-            format!("127.0.0.1:{rpcport}").into(),
-            "--bitcoind.rpccookie".into(),
-            cookie.clone().into(),
-            "--noseedbackup".into(),
-        ];
-        let (child, offset) = process::spawn_detached(&rayod, &args, &log)
-            .map_err(|e| format!("cannot start {}: {e}", rayod.display()))?;
-        pending.push((node.clone(), node_dir, log, offset, child.id()));
-        started.children.push(child);
+        pending.push(spawn_node(
+            &rayod,
+            node,
+            &dir.join(node),
+            (p2p, rest),
+            &chain,
+            &mut started,
+        )?);
     }
     let mut records = Vec::new();
-    for (i, (node, node_dir, log, offset, pid)) in pending.into_iter().enumerate() {
-        let child = &mut started.children[1 + i];
-        let what = format!("rayod for node `{node}`");
-        let line = wait_ready(child, &log, offset, "rayod ready:", &what)?;
-        let (pubkey, p2p, rest) = parse_node_ready(&line)
-            .ok_or_else(|| format!("{what} printed an unexpected ready line: {line}"))?;
-        records.push(NodeRecord {
-            name: node,
-            datadir: node_dir,
-            p2p,
-            rest,
-            pid,
-            pubkey,
-            log,
-        });
+    for node in pending {
+        records.push(wait_node(node, &mut started)?);
     }
 
     let net = NetworkFile {
@@ -538,6 +480,189 @@ pub fn up(home: &Path, name: &str, nodes: Option<Vec<String>>) -> Result<(), Str
         println!("  {command:<width$}  {what}");
     }
     Ok(())
+}
+
+/// Starts `rayo-chaind` on `rpcport` with its data in `chain_dir` (log
+/// `rayo-chaind.log` there) and waits for it to be ready; the process joins
+/// `started`.
+fn start_chain(
+    chaind: &Path,
+    chain_dir: &Path,
+    rpcport: u16,
+    started: &mut Started,
+) -> Result<ChainRecord, String> {
+    std::fs::create_dir_all(chain_dir)
+        .map_err(|e| format!("cannot create {}: {e}", chain_dir.display()))?;
+    let log = chain_dir.join("rayo-chaind.log");
+    let args: Vec<std::ffi::OsString> = vec![
+        "--datadir".into(),
+        chain_dir.into(),
+        "--rpcport".into(),
+        rpcport.to_string().into(),
+        "--rpcbind".into(),
+        "127.0.0.1".into(),
+    ];
+    let (child, offset) = process::spawn_detached(chaind, &args, &log)
+        .map_err(|e| format!("cannot start {}: {e}", chaind.display()))?;
+    let pid = child.id();
+    started.children.push(child);
+    let child = started.children.last_mut().expect("just pushed");
+    wait_ready(child, &log, offset, "rayo-chaind ready:", "rayo-chaind")?;
+    Ok(ChainRecord {
+        datadir: chain_dir.to_owned(),
+        rpcport,
+        pid,
+        log,
+    })
+}
+
+/// A `rayod` started by [`spawn_node`], not known to be ready yet.
+struct PendingNode {
+    /// The node's name.
+    name: String,
+    /// Its `--datadir`.
+    datadir: PathBuf,
+    /// Its log file.
+    log: PathBuf,
+    /// Where this start's output begins in `log`.
+    offset: u64,
+    /// Its index in [`Started::children`].
+    child: usize,
+}
+
+/// Starts `rayod` for node `name` with its data in `node_dir` (log
+/// `rayod.log` there), listening on 127.0.0.1 at the `(p2p, rest)` ports and
+/// syncing from `chain`; the process joins `started`. [`wait_node`] waits
+/// for it, so that several nodes start at once.
+fn spawn_node(
+    rayod: &Path,
+    name: &str,
+    node_dir: &Path,
+    (p2p, rest): (u16, u16),
+    chain: &ChainRecord,
+    started: &mut Started,
+) -> Result<PendingNode, String> {
+    std::fs::create_dir_all(node_dir)
+        .map_err(|e| format!("cannot create {}: {e}", node_dir.display()))?;
+    let log = node_dir.join("rayod.log");
+    let cookie = chain.datadir.join("regtest").join(".cookie");
+    let args: Vec<std::ffi::OsString> = vec![
+        "--datadir".into(),
+        node_dir.into(),
+        "--network".into(),
+        "regtest".into(),
+        "--listen".into(),
+        format!("127.0.0.1:{p2p}").into(),
+        "--restlisten".into(),
+        format!("127.0.0.1:{rest}").into(),
+        "--alias".into(),
+        name.into(),
+        "--bitcoind.rpchost".into(),
+        format!("127.0.0.1:{}", chain.rpcport).into(),
+        "--bitcoind.rpccookie".into(),
+        cookie.into(),
+        "--noseedbackup".into(),
+    ];
+    let (child, offset) = process::spawn_detached(rayod, &args, &log)
+        .map_err(|e| format!("cannot start {}: {e}", rayod.display()))?;
+    started.children.push(child);
+    Ok(PendingNode {
+        name: name.to_owned(),
+        datadir: node_dir.to_owned(),
+        log,
+        offset,
+        child: started.children.len() - 1,
+    })
+}
+
+/// Waits for a node of [`spawn_node`] to be ready; its record, from its
+/// ready line.
+fn wait_node(node: PendingNode, started: &mut Started) -> Result<NodeRecord, String> {
+    let child = &mut started.children[node.child];
+    let what = format!("rayod for node `{}`", node.name);
+    let line = wait_ready(child, &node.log, node.offset, "rayod ready:", &what)?;
+    let (pubkey, p2p, rest) = parse_node_ready(&line)
+        .ok_or_else(|| format!("{what} printed an unexpected ready line: {line}"))?;
+    Ok(NodeRecord {
+        name: node.name,
+        datadir: node.datadir,
+        p2p,
+        rest,
+        pid: child.id(),
+        pubkey,
+        log: node.log,
+    })
+}
+
+/// Restarts the daemons of `net` that are not running, each on its recorded
+/// ports and data directory (so a node keeps its identity, wallet and the
+/// address its peers know), and updates their records. Returns a line for
+/// each one restarted. `cmd` spells `rayo` in advice.
+fn restart_dead(net: &mut NetworkFile, cmd: &str) -> Result<Vec<String>, String> {
+    let taken = |port: u16, what: &str| {
+        format!(
+            "cannot restart {what}: its port {port} is taken by another program; \
+             `{cmd} net down`, then `{cmd} net up` starts the network on free ports"
+        )
+    };
+    let mut started = Started {
+        children: Vec::new(),
+        keep: false,
+    };
+    let mut restarted = Vec::new();
+    if !net.chain.is_alive() {
+        let what = "the chain (rayo-chaind)";
+        if !port_free(net.chain.rpcport) {
+            return Err(taken(net.chain.rpcport, what));
+        }
+        let chaind = sibling_binary("rayo-chaind")?;
+        net.chain = start_chain(&chaind, &net.chain.datadir, net.chain.rpcport, &mut started)?;
+        restarted.push(format!(
+            "{what}, pid {}, log {}",
+            net.chain.pid,
+            net.chain.log.display()
+        ));
+    }
+    let dead: Vec<usize> = (0..net.nodes.len())
+        .filter(|&i| !net.nodes[i].is_alive())
+        .collect();
+    let mut pending = Vec::new();
+    if !dead.is_empty() {
+        let rayod = sibling_binary("rayod")?;
+        for &i in &dead {
+            let node = &net.nodes[i];
+            let what = format!("node {} (rayod)", node.name);
+            let mut ports = [0u16; 2];
+            for (port, addr) in ports.iter_mut().zip([&node.p2p, &node.rest]) {
+                *port = port_of(addr).ok_or_else(|| {
+                    format!("cannot restart {what}: its recorded address `{addr}` has no port")
+                })?;
+                if !port_free(*port) {
+                    return Err(taken(*port, &what));
+                }
+            }
+            let spawned = spawn_node(
+                &rayod,
+                &node.name,
+                &node.datadir,
+                (ports[0], ports[1]),
+                &net.chain,
+                &mut started,
+            )?;
+            pending.push((i, what, spawned));
+        }
+    }
+    for (i, what, spawned) in pending {
+        net.nodes[i] = wait_node(spawned, &mut started)?;
+        let node = &net.nodes[i];
+        restarted.push(format!(
+            "{what}, pid {}, log {}",
+            node.pid,
+            node.log.display()
+        ));
+    }
+    started.keep = true;
+    Ok(restarted)
 }
 
 /// A daemon of the network that is not running.

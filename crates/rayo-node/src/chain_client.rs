@@ -214,16 +214,32 @@ impl ChainClient {
         }
     }
 
-    /// Confirmations of an unspent output (`gettxout`, mempool included):
-    /// `Some(0)` in the mempool, `None` when unknown or spent.
-    pub async fn confirmations(
+    /// Where a transaction confirmed: its block's hash and height, from
+    /// `getrawtransaction <txid> true` and `getblockheader`; `None` when
+    /// unknown or unconfirmed.
+    pub async fn transaction_block(
         self: &Arc<Self>,
-        outpoint: bitcoin::OutPoint,
-    ) -> Result<Option<u32>, ChainClientError> {
-        let answer: Value = self
-            .call("gettxout", json!([outpoint.txid, outpoint.vout, true]))
-            .await?;
-        Ok(answer["confirmations"].as_u64().map(|c| c as u32))
+        txid: Txid,
+    ) -> Result<Option<(BlockHash, u32)>, ChainClientError> {
+        let answer: Value = match self.call("getrawtransaction", json!([txid, true])).await {
+            Ok(answer) => answer,
+            Err(ChainClientError::Rpc { code: -5, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(hash) = answer["blockhash"].as_str() else {
+            return Ok(None);
+        };
+        let decode = |reason: String| ChainClientError::Decode {
+            method: "getrawtransaction".into(),
+            reason,
+        };
+        let hash: BlockHash = hash.parse().map_err(|e| decode(format!("{e}")))?;
+        let header: Value = self.call("getblockheader", json!([hash, true])).await?;
+        let height = header["height"]
+            .as_u64()
+            .and_then(|h| u32::try_from(h).ok())
+            .ok_or_else(|| decode("no block height".into()))?;
+        Ok(Some((hash, height)))
     }
 
     /// `sendrawtransaction`.
@@ -238,8 +254,10 @@ impl ChainClient {
         target: u32,
     ) -> Result<Option<u64>, ChainClientError> {
         let answer: Value = self.call("estimatesmartfee", json!([target])).await?;
+        // BTC per kvB as a JSON number: checked, never a truncating cast.
         Ok(answer["feerate"]
             .as_f64()
-            .map(|btc| (btc * 1e8).round() as u64))
+            .and_then(|btc| bitcoin::Amount::from_btc(btc).ok())
+            .map(|fee| fee.to_sat()))
     }
 }

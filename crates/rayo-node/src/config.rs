@@ -66,6 +66,10 @@ pub struct Config {
     /// Seconds between keep-alive pings to each peer (lower it in tests).
     #[arg(long = "dev.pinginterval", default_value_t = 30, hide = true)]
     pub ping_interval_secs: u64,
+    /// Seconds one write to a peer may take before it is disconnected
+    /// (lower it in tests).
+    #[arg(long = "dev.writetimeout", default_value_t = 30, hide = true)]
+    pub write_timeout_secs: u64,
 }
 
 fn parse_network(s: &str) -> Result<Network, String> {

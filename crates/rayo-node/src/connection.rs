@@ -3,6 +3,10 @@
 //!
 //! This is a thin adapter around `rayo_wire::noise`; all protocol decisions
 //! (act validation, framing, key rotation, message decoding) live there.
+//! After the handshake the connection splits into a [`ConnectionReader`]
+//! (the read half and the `Decryptor`) and a [`ConnectionWriter`] (the write
+//! half and the `Encryptor`), so one peer's reads and writes run in separate
+//! tasks.
 
 use std::time::Duration;
 
@@ -15,6 +19,7 @@ use rayo_wire::noise::{
 use rayo_wire::secp256k1::{PublicKey, Secp256k1, SecretKey};
 use rayo_wire::ser::DecodeError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 /// How long the peer has to complete the handshake (lnd uses 15 seconds too).
@@ -29,6 +34,9 @@ pub enum ConnectionError {
     /// The handshake did not complete in [`HANDSHAKE_TIMEOUT`].
     #[error("handshake timed out")]
     HandshakeTimeout,
+    /// A write did not complete in time: the peer is not reading.
+    #[error("write timed out after {0:?}: the peer is not reading")]
+    WriteTimeout(Duration),
     /// The peer sent an invalid handshake act.
     #[error("handshake: {0}")]
     Handshake(#[from] HandshakeError),
@@ -53,14 +61,35 @@ pub enum ConnectionError {
 }
 
 /// An established, encrypted connection to one peer.
+///
+/// Used whole for the handshake and the `init` exchange (and by tests and
+/// tools that drive a peer by hand); a running peer then splits it with
+/// [`Connection::into_split`] so that reading and writing never wait on each
+/// other.
 pub struct Connection {
-    stream: TcpStream,
+    reader: ConnectionReader,
+    writer: ConnectionWriter,
+}
+
+/// The receiving half of a [`Connection`]: the socket's read half and the
+/// Noise [`Decryptor`].
+pub struct ConnectionReader {
+    stream: OwnedReadHalf,
     remote_node_id: PublicKey,
-    encryptor: Encryptor,
     decryptor: Decryptor,
     read_buf: Vec<u8>,
-    bytes_sent: u64,
     bytes_received: u64,
+}
+
+/// The sending half of a [`Connection`]: the socket's write half and the
+/// Noise [`Encryptor`].
+pub struct ConnectionWriter {
+    stream: OwnedWriteHalf,
+    remote_node_id: PublicKey,
+    encryptor: Encryptor,
+    /// Reused for each frame; never more than one maximal frame.
+    frame: Vec<u8>,
+    bytes_sent: u64,
 }
 
 impl Connection {
@@ -114,65 +143,57 @@ impl Connection {
     }
 
     fn established(stream: TcpStream, transport: rayo_wire::noise::Transport) -> Self {
+        let (read, write) = stream.into_split();
+        let remote_node_id = transport.remote_static;
         Self {
-            stream,
-            remote_node_id: transport.remote_static,
-            encryptor: transport.encryptor,
-            decryptor: transport.decryptor,
-            read_buf: Vec::new(),
-            bytes_sent: 0,
-            bytes_received: 0,
+            reader: ConnectionReader {
+                stream: read,
+                remote_node_id,
+                decryptor: transport.decryptor,
+                read_buf: Vec::new(),
+                bytes_received: 0,
+            },
+            writer: ConnectionWriter {
+                stream: write,
+                remote_node_id,
+                encryptor: transport.encryptor,
+                frame: Vec::new(),
+                bytes_sent: 0,
+            },
         }
+    }
+
+    /// The two halves, so a reader task and a writer task can each own one:
+    /// a peer that stops reading then stalls only our writes, never our
+    /// reads (and the other way round).
+    pub fn into_split(self) -> (ConnectionReader, ConnectionWriter) {
+        (self.reader, self.writer)
     }
 
     /// Encrypted bytes written to the socket since the handshake.
     pub fn bytes_sent(&self) -> u64 {
-        self.bytes_sent
+        self.writer.bytes_sent
     }
 
     /// Encrypted bytes read from the socket since the handshake.
     pub fn bytes_received(&self) -> u64 {
-        self.bytes_received
+        self.reader.bytes_received
     }
 
     /// The peer's node id, authenticated by the handshake.
     pub fn remote_node_id(&self) -> PublicKey {
-        self.remote_node_id
+        self.reader.remote_node_id
     }
 
-    /// Encrypts and sends one message.
+    /// Encrypts and sends one message (no time limit: see
+    /// [`ConnectionWriter::send_within`] for one).
     pub async fn send(&mut self, msg: &Message) -> Result<(), ConnectionError> {
-        let frame = self.encryptor.encrypt(&msg.encode()?)?;
-        self.stream.write_all(&frame).await?;
-        self.bytes_sent += frame.len() as u64;
-        Ok(())
+        self.writer.send(msg).await
     }
 
-    /// The next known message; unknown odd messages are skipped, as BOLT 1
-    /// says, and an unknown even one is an error. Cancel-safe: the only await
-    /// is a socket read, and bytes read are handed to the decryptor at once,
-    /// so it can race other futures in `tokio::select!`.
+    /// The next known message; see [`ConnectionReader::recv`].
     pub async fn recv(&mut self) -> Result<Message, ConnectionError> {
-        loop {
-            if let Some(bytes) = self.decryptor.next_message()? {
-                match Message::decode(&bytes)? {
-                    Message::Unknown { msg_type } => {
-                        tracing::debug!(msg_type, "ignoring unknown odd message");
-                    }
-                    msg => return Ok(msg),
-                }
-                continue;
-            }
-            // Read no more than the frame in progress needs: memory per
-            // connection stays bounded by one maximal frame.
-            self.read_buf.resize(self.decryptor.bytes_needed(), 0);
-            let n = self.stream.read(&mut self.read_buf).await?;
-            if n == 0 {
-                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
-            }
-            self.bytes_received += n as u64;
-            self.decryptor.feed(&self.read_buf[..n]);
-        }
+        self.reader.recv().await
     }
 
     /// Sends our `init` and waits for the peer's, which must be the first
@@ -191,6 +212,100 @@ impl Connection {
             }
         }
         Ok(theirs)
+    }
+}
+
+impl ConnectionReader {
+    /// The peer's node id, authenticated by the handshake.
+    pub fn remote_node_id(&self) -> PublicKey {
+        self.remote_node_id
+    }
+
+    /// Encrypted bytes read from the socket since the handshake.
+    pub fn bytes_received(&self) -> u64 {
+        self.bytes_received
+    }
+
+    /// The next known message; unknown odd messages are skipped, as BOLT 1
+    /// says, and an unknown even one is an error. Cancel-safe: the only await
+    /// is a socket read, and bytes read are handed to the decryptor at once,
+    /// so it can race other futures in `tokio::select!`.
+    pub async fn recv(&mut self) -> Result<Message, ConnectionError> {
+        Ok(self.recv_sized().await?.0)
+    }
+
+    /// Like [`ConnectionReader::recv`], also returning the message's
+    /// decrypted length, so a caller can budget the memory that messages
+    /// waiting for it hold by their size, not just their count.
+    pub async fn recv_sized(&mut self) -> Result<(Message, usize), ConnectionError> {
+        loop {
+            if let Some(bytes) = self.decryptor.next_message()? {
+                match Message::decode(&bytes)? {
+                    Message::Unknown { msg_type } => {
+                        tracing::debug!(msg_type, "ignoring unknown odd message");
+                    }
+                    msg => return Ok((msg, bytes.len())),
+                }
+                continue;
+            }
+            // Read no more than the frame in progress needs: memory per
+            // connection stays bounded by one maximal frame.
+            self.read_buf.resize(self.decryptor.bytes_needed(), 0);
+            let n = self.stream.read(&mut self.read_buf).await?;
+            if n == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+            }
+            self.bytes_received = self.bytes_received.saturating_add(n as u64);
+            self.decryptor.feed(&self.read_buf[..n]);
+        }
+    }
+}
+
+impl ConnectionWriter {
+    /// The peer's node id, authenticated by the handshake.
+    pub fn remote_node_id(&self) -> PublicKey {
+        self.remote_node_id
+    }
+
+    /// Encrypted bytes written to the socket since the handshake.
+    pub fn bytes_sent(&self) -> u64 {
+        self.bytes_sent
+    }
+
+    /// Encrypts and sends one message. Not cancel-safe: a send dropped
+    /// midway leaves part of a frame on the wire, after which the connection
+    /// can only be closed (which is what every caller does).
+    pub async fn send(&mut self, msg: &Message) -> Result<(), ConnectionError> {
+        self.frame.clear();
+        self.encryptor
+            .encrypt_into(&msg.encode()?, &mut self.frame)?;
+        self.stream.write_all(&self.frame).await?;
+        self.bytes_sent = self.bytes_sent.saturating_add(self.frame.len() as u64);
+        Ok(())
+    }
+
+    /// [`ConnectionWriter::send`], failing with
+    /// [`ConnectionError::WriteTimeout`] if the peer does not take the bytes
+    /// within `limit`: a peer that stops reading must not hold a task (and
+    /// the messages queued behind it) forever. The connection is unusable
+    /// after a timeout.
+    pub async fn send_within(
+        &mut self,
+        msg: &Message,
+        limit: Duration,
+    ) -> Result<(), ConnectionError> {
+        tokio::time::timeout(limit, self.send(msg))
+            .await
+            .map_err(|_| ConnectionError::WriteTimeout(limit))?
+    }
+
+    /// Closes our direction of the connection (TCP FIN) once what was
+    /// written is sent, waiting at most `limit` for it.
+    pub async fn shutdown_within(&mut self, limit: Duration) -> Result<(), ConnectionError> {
+        tokio::time::timeout(limit, self.stream.shutdown())
+            .await
+            .map_err(|_| ConnectionError::WriteTimeout(limit))??;
+        Ok(())
     }
 }
 

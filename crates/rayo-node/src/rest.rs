@@ -1,7 +1,12 @@
 //! The REST API: lnd's paths and JSON (via `rayo-api`'s types), behind TLS
-//! and an access token sent as lnd clients send their macaroon.
+//! and an access token sent as lnd clients send their macaroon. Handlers
+//! read and change node state only by asking the driver
+//! ([`DriverHandle::call`]); peers, the store's peer list and the chain's
+//! fee estimates they reach directly. lnd's list filters are applied here,
+//! so every lnd client gets what it asked for.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, Request, State};
@@ -11,30 +16,70 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use bitcoin::hashes::Hash;
-use bitcoin::{Amount, FeeRate};
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::{Amount, FeeRate, Network};
 use rayo_api::types::{
-    AddressType as ApiAddressType, Chain, ConnectPeerRequest, ConnectPeerResponse,
-    DisconnectPeerResponse, Feature, FeatureMap, GetInfoResponse, GrpcCode, ListPeersResponse,
-    ListUnspentRequest, ListUnspentResponse, NewAddressRequest, NewAddressResponse, OutPoint, Peer,
-    SendCoinsRequest, SendCoinsResponse, Status, StopResponse, Transaction, TransactionDetails,
-    Utxo, WalletAccountBalance, WalletBalanceResponse,
+    AddressType as ApiAddressType, Chain, Channel, ChannelPoint, CommitmentType,
+    ConnectPeerRequest, ConnectPeerResponse, DisconnectPeerResponse, Feature, FeatureMap,
+    GetInfoResponse, GetTransactionsRequest, GrpcCode, Initiator, ListChannelsRequest,
+    ListChannelsResponse, ListPeersResponse, ListUnspentRequest, ListUnspentResponse,
+    NewAddressRequest, NewAddressResponse, OpenChannelRequest, OutPoint, Peer, PendingChannel,
+    PendingChannelsResponse, PendingOpenChannel, SendCoinsRequest, SendCoinsResponse, Status,
+    StopResponse, Transaction, TransactionDetails, Utxo, WaitingCloseChannel, WalletAccountBalance,
+    WalletBalanceResponse,
 };
-use rayo_api::types::{
-    Channel, ChannelPoint, CommitmentType, Initiator, ListChannelsResponse, OpenChannelRequest,
-    PendingChannel, PendingChannelsResponse, PendingOpenChannel,
-};
+use rayo_channel::commitment::Side;
+use rayo_manager::record::{ChannelPhase, FundedChannel};
+use rayo_manager::{ChannelRecord, Command, CommandError, Reply};
 use rayo_wallet::AddressType;
+use rayo_wire::amount::{Msat, Sat};
 use rayo_wire::features::{Feature as WireFeature, Features};
+use tokio::sync::{watch, Notify};
 
-use crate::channels::StoredPhase;
-use crate::node::{Node, NodeError};
-use crate::peers::{parse_peer_address, PeerError};
+use crate::chain_client::{ChainClient, ChainClientError};
+use crate::chain_sync::ChainTip;
+use crate::driver::DriverHandle;
+use crate::peers::{PeerError, Peers};
+use crate::store::{SavedPeer, StoreError, StoreHandle};
 
-/// State the handlers share.
+/// The weight of a commitment transaction without HTLC outputs (BOLT 3),
+/// as lnd reports it.
+const COMMITMENT_WEIGHT: i64 = 724;
+
+/// What `getinfo` reports about the node itself.
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    /// Our node id.
+    pub node_id: PublicKey,
+    /// `--alias`.
+    pub alias: String,
+    /// The network.
+    pub network: Network,
+    /// Where we listen for peers.
+    pub listen: SocketAddr,
+    /// `--externalip`.
+    pub externalip: Option<String>,
+}
+
+/// What the handlers share.
 #[derive(Clone)]
-struct Api {
-    node: Arc<Node>,
-    token: Arc<str>,
+pub struct Api {
+    /// The node itself.
+    pub info: Arc<NodeInfo>,
+    /// The driver, which owns channels and the wallet.
+    pub driver: DriverHandle,
+    /// The peer layer.
+    pub peers: Arc<Peers>,
+    /// The store (for the saved peer list).
+    pub store: StoreHandle,
+    /// The chain (fee estimates).
+    pub chain: Arc<ChainClient>,
+    /// The chain's tip as last seen by the chain task.
+    pub tip: watch::Receiver<Option<ChainTip>>,
+    /// Woken by `stop`.
+    pub stop: Arc<Notify>,
+    /// The access token (hex).
+    pub token: Arc<str>,
 }
 
 /// An API error: lnd's status body with the matching HTTP code.
@@ -48,25 +93,49 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<NodeError> for ApiError {
-    fn from(e: NodeError) -> Self {
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> Self {
         let code = match &e {
-            NodeError::InvalidArgument(_) => GrpcCode::InvalidArgument,
-            NodeError::FailedPrecondition(_) | NodeError::Wallet(_) => GrpcCode::FailedPrecondition,
-            NodeError::Chain(_) => GrpcCode::Unavailable,
-            NodeError::Peer(PeerError::BadAddress(_) | PeerError::SelfConnection) => {
-                GrpcCode::InvalidArgument
-            }
-            NodeError::Peer(PeerError::NotConnected(_)) => GrpcCode::NotFound,
-            NodeError::Peer(_) => GrpcCode::Unavailable,
-            NodeError::Store(_) => GrpcCode::Internal,
+            CommandError::InvalidArgument(_) => GrpcCode::InvalidArgument,
+            CommandError::FailedPrecondition(_) => GrpcCode::FailedPrecondition,
+            CommandError::Unavailable(_) => GrpcCode::Unavailable,
         };
         ApiError(Status::new(code, e.to_string()))
     }
 }
 
+impl From<PeerError> for ApiError {
+    fn from(e: PeerError) -> Self {
+        let code = match &e {
+            PeerError::BadAddress(_) | PeerError::SelfConnection => GrpcCode::InvalidArgument,
+            PeerError::NotConnected(_) => GrpcCode::NotFound,
+            _ => GrpcCode::Unavailable,
+        };
+        ApiError(Status::new(code, e.to_string()))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError(Status::new(GrpcCode::Internal, e.to_string()))
+    }
+}
+
+impl From<ChainClientError> for ApiError {
+    fn from(e: ChainClientError) -> Self {
+        ApiError(Status::new(GrpcCode::Unavailable, e.to_string()))
+    }
+}
+
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError(Status::new(GrpcCode::InvalidArgument, message.into()))
+}
+
+fn unexpected(reply: Reply) -> ApiError {
+    ApiError(Status::new(
+        GrpcCode::Internal,
+        format!("unexpected answer from the node: {reply:?}"),
+    ))
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -91,12 +160,8 @@ async fn require_token(
     next.run(request).await
 }
 
-/// The router for `node`, accepting requests that carry `token`.
-pub fn router(node: Arc<Node>, token: String) -> Router {
-    let api = Api {
-        node,
-        token: token.into(),
-    };
+/// The router over `api`.
+pub fn router(api: Api) -> Router {
     Router::new()
         .route("/v1/getinfo", get(get_info))
         .route("/v1/newaddress", get(new_address))
@@ -168,38 +233,6 @@ fn network_name(network: bitcoin::Network) -> &'static str {
     }
 }
 
-async fn get_info(State(api): State<Api>) -> ApiResult<GetInfoResponse> {
-    let node = &api.node;
-    let tip = node.chain_tip();
-    let listen = node.config.listen;
-    let host = node
-        .config
-        .externalip
-        .clone()
-        .or_else(|| (!listen.ip().is_unspecified()).then(|| listen.to_string()));
-    Ok(Json(GetInfoResponse {
-        version: format!("{} rayo", env!("CARGO_PKG_VERSION")),
-        identity_pubkey: node.node_id.to_string(),
-        alias: node.config.alias.clone(),
-        color: "#3399ff".into(),
-        num_peers: node.peers.list().len() as u32,
-        block_height: tip.map_or(0, |t| t.height),
-        block_hash: tip.map(|t| t.hash.to_string()).unwrap_or_default(),
-        synced_to_chain: node.synced_to_chain(),
-        testnet: node.network() == bitcoin::Network::Testnet,
-        chains: vec![Chain {
-            chain: "bitcoin".into(),
-            network: network_name(node.network()).into(),
-        }],
-        uris: host
-            .map(|h| format!("{}@{h}", node.node_id))
-            .into_iter()
-            .collect(),
-        features: feature_map(&Features::rayo_init()),
-        ..GetInfoResponse::default()
-    }))
-}
-
 fn wallet_kind(t: ApiAddressType) -> Result<AddressType, ApiError> {
     match t {
         ApiAddressType::WitnessPubkeyHash => Ok(AddressType::P2wkh),
@@ -219,28 +252,117 @@ fn api_kind(t: AddressType) -> ApiAddressType {
     }
 }
 
+/// How `getinfo`, `listchannels` and `pendingchannels` see a channel.
+enum View<'a> {
+    /// Both sides sent `channel_ready`: `listchannels`.
+    Open(&'a FundedChannel),
+    /// Waiting for the funding to confirm: `pending_open_channels`.
+    PendingOpen(&'a FundedChannel),
+    /// The funding output is spent: `waiting_close_channels`.
+    WaitingClose(&'a FundedChannel, bitcoin::Txid),
+    /// Not funded yet: not shown.
+    Hidden,
+}
+
+fn view(record: &ChannelRecord) -> View<'_> {
+    match &record.phase {
+        ChannelPhase::AwaitingFundingSigned { .. } => View::Hidden,
+        ChannelPhase::Funded(channel) if channel.phase.is_usable() => View::Open(channel),
+        ChannelPhase::Funded(channel) => View::PendingOpen(channel),
+        ChannelPhase::ClosedOnChain {
+            channel,
+            spending_txid,
+            ..
+        } => View::WaitingClose(channel, *spending_txid),
+    }
+}
+
+async fn channels(api: &Api) -> Result<Vec<ChannelRecord>, ApiError> {
+    match api.driver.call(Command::Channels).await? {
+        Reply::Channels(list) => Ok(list),
+        other => Err(unexpected(other)),
+    }
+}
+
+fn i64_of(sat: Sat) -> i64 {
+    i64::try_from(sat.0).unwrap_or(i64::MAX)
+}
+
+fn sat(amount: Amount) -> i64 {
+    i64::try_from(amount.to_sat()).unwrap_or(i64::MAX)
+}
+
+async fn get_info(State(api): State<Api>) -> ApiResult<GetInfoResponse> {
+    let info = &api.info;
+    let tip = *api.tip.borrow();
+    let synced_to_chain = match api.driver.call(Command::SyncTip).await? {
+        Reply::SyncTip(ours) => matches!((ours, tip), (Some(o), Some(t)) if o.hash == t.hash),
+        other => return Err(unexpected(other)),
+    };
+    let (mut active, mut inactive, mut pending) = (0u32, 0u32, 0u32);
+    for record in channels(&api).await? {
+        match view(&record) {
+            View::Open(c) if c.is_usable() && api.peers.is_connected(&record.peer) => active += 1,
+            View::Open(_) => inactive += 1,
+            View::PendingOpen(_) | View::WaitingClose(..) => pending += 1,
+            View::Hidden => {}
+        }
+    }
+    let listen = info.listen;
+    let host = info
+        .externalip
+        .clone()
+        .or_else(|| (!listen.ip().is_unspecified()).then(|| listen.to_string()));
+    Ok(Json(GetInfoResponse {
+        version: format!("{} rayo", env!("CARGO_PKG_VERSION")),
+        identity_pubkey: info.node_id.to_string(),
+        alias: info.alias.clone(),
+        color: "#3399ff".into(),
+        num_peers: u32::try_from(api.peers.list().len()).unwrap_or(u32::MAX),
+        num_active_channels: active,
+        num_inactive_channels: inactive,
+        num_pending_channels: pending,
+        block_height: tip.map_or(0, |t| t.height),
+        block_hash: tip.map(|t| t.hash.to_string()).unwrap_or_default(),
+        synced_to_chain,
+        testnet: info.network == Network::Testnet,
+        chains: vec![Chain {
+            chain: "bitcoin".into(),
+            network: network_name(info.network).into(),
+        }],
+        uris: host
+            .map(|h| format!("{}@{h}", info.node_id))
+            .into_iter()
+            .collect(),
+        features: feature_map(&Features::rayo_init()),
+        ..GetInfoResponse::default()
+    }))
+}
+
 async fn new_address(
     State(api): State<Api>,
     Query(request): Query<NewAddressRequest>,
 ) -> ApiResult<NewAddressResponse> {
-    let address = api.node.new_address(wallet_kind(request.address_type)?)?;
-    Ok(Json(NewAddressResponse {
-        address: address.to_string(),
-    }))
-}
-
-fn sat(amount: Amount) -> i64 {
-    amount.to_sat() as i64
+    let kind = wallet_kind(request.address_type)?;
+    match api.driver.call(Command::NewAddress { kind }).await? {
+        Reply::Address(address) => Ok(Json(NewAddressResponse {
+            address: address.to_string(),
+        })),
+        other => Err(unexpected(other)),
+    }
 }
 
 async fn wallet_balance(State(api): State<Api>) -> ApiResult<WalletBalanceResponse> {
-    let balance = api.node.with_wallet(|w, tip| w.balance(tip));
+    let balance = match api.driver.call(Command::WalletBalance).await? {
+        Reply::Balance(b) => b,
+        other => return Err(unexpected(other)),
+    };
     let account = WalletAccountBalance {
         confirmed_balance: sat(balance.confirmed),
         unconfirmed_balance: sat(balance.unconfirmed),
     };
     Ok(Json(WalletBalanceResponse {
-        total_balance: sat(balance.confirmed + balance.unconfirmed),
+        total_balance: sat(balance.total()),
         confirmed_balance: sat(balance.confirmed),
         unconfirmed_balance: sat(balance.unconfirmed),
         locked_balance: sat(balance.locked),
@@ -249,20 +371,27 @@ async fn wallet_balance(State(api): State<Api>) -> ApiResult<WalletBalanceRespon
     }))
 }
 
+/// `listunspent` as lnd: outputs with `min_confs..=max_confs`
+/// confirmations (so `max_confs` 0 means unconfirmed only).
 async fn list_unspent(
     State(api): State<Api>,
     Query(request): Query<ListUnspentRequest>,
 ) -> ApiResult<ListUnspentResponse> {
-    let min =
-        u32::try_from(request.min_confs).map_err(|_| invalid("min_confs must not be negative"))?;
-    let max = match request.max_confs {
-        0 => u32::MAX,
-        n => u32::try_from(n).map_err(|_| invalid("max_confs must not be negative"))?,
-    };
-    if min > max {
-        return Err(invalid("min_confs must not exceed max_confs"));
+    let min_conf =
+        u32::try_from(request.min_confs).map_err(|_| invalid("min confirmations must be >= 0"))?;
+    let max_conf =
+        u32::try_from(request.max_confs).map_err(|_| invalid("max confirmations must be >= 0"))?;
+    if min_conf > max_conf {
+        return Err(invalid("max confirmations must be >= min confirmations"));
     }
-    let utxos = api.node.with_wallet(|w, tip| w.list_unspent(tip, min, max));
+    let utxos = match api
+        .driver
+        .call(Command::ListUnspent { min_conf, max_conf })
+        .await?
+    {
+        Reply::Unspent(list) => list,
+        other => return Err(unexpected(other)),
+    };
     Ok(Json(ListUnspentResponse {
         utxos: utxos
             .into_iter()
@@ -282,51 +411,100 @@ async fn list_unspent(
     }))
 }
 
+/// The fee rate for `sat_per_vbyte` (0: the chain's 6-block estimate, at
+/// least 1 sat/vB).
+async fn feerate(api: &Api, sat_per_vbyte: u64) -> Result<FeeRate, ApiError> {
+    if sat_per_vbyte != 0 {
+        return u32::try_from(sat_per_vbyte)
+            .map(FeeRate::from_sat_per_vb_u32)
+            .map_err(|_| invalid("sat_per_vbyte is too large"));
+    }
+    let sat_per_kvb = api.chain.fee_estimate(6).await?.unwrap_or(1000);
+    Ok(FeeRate::from_sat_per_kwu((sat_per_kvb / 4).max(250)))
+}
+
 async fn send_coins(
     State(api): State<Api>,
     Json(request): Json<SendCoinsRequest>,
 ) -> ApiResult<SendCoinsResponse> {
-    let address = api.node.parse_address(&request.addr)?;
+    let address = parse_address(&api, &request.addr)?;
     let amount = match (request.send_all, request.amount) {
         (true, 0) => None,
         (true, _) => return Err(invalid("amount must not be set when send_all is true")),
-        (false, a) if a <= 0 => return Err(invalid("amount must be positive (or set send_all)")),
-        (false, a) => Some(Amount::from_sat(a as u64)),
-    };
-    let feerate = match request.sat_per_vbyte {
-        0 => None,
-        rate => Some(
-            u32::try_from(rate)
-                .map(FeeRate::from_sat_per_vb_u32)
-                .map_err(|_| invalid("sat_per_vbyte is too large"))?,
+        (false, a) => Some(
+            u64::try_from(a)
+                .ok()
+                .filter(|a| *a > 0)
+                .map(Amount::from_sat)
+                .ok_or_else(|| invalid("amount must be positive (or set send_all)"))?,
         ),
     };
+    let sat_per_vbyte = request.sat_per_vbyte;
     let min_conf = if request.spend_unconfirmed {
         0
     } else {
         u32::try_from(request.min_confs.max(1)).unwrap_or(1)
     };
-    let txid = api
-        .node
-        .send_coins(&address, amount, feerate, min_conf)
-        .await?;
-    Ok(Json(SendCoinsResponse {
-        txid: txid.to_string(),
-    }))
+    let command = Command::SendCoins {
+        script: address.script_pubkey(),
+        amount,
+        feerate: feerate(&api, sat_per_vbyte).await?,
+        min_conf,
+    };
+    match api.driver.call(command).await? {
+        Reply::Sent(txid) => Ok(Json(SendCoinsResponse {
+            txid: txid.to_string(),
+        })),
+        other => Err(unexpected(other)),
+    }
 }
 
-async fn get_transactions(State(api): State<Api>) -> ApiResult<TransactionDetails> {
-    let txs = api.node.with_wallet(|w, tip| w.transactions(tip));
+fn parse_address(api: &Api, text: &str) -> Result<bitcoin::Address, ApiError> {
+    let unchecked: bitcoin::Address<bitcoin::address::NetworkUnchecked> = text
+        .parse()
+        .map_err(|e| invalid(format!("invalid address {text:?}: {e}")))?;
+    unchecked.require_network(api.info.network).map_err(|_| {
+        invalid(format!(
+            "address {text} is not for the {} network",
+            network_name(api.info.network)
+        ))
+    })
+}
+
+/// `listchaintxns` as lnd: `start_height..=end_height`; an `end_height` of
+/// -1 (or 0) includes unconfirmed transactions, which lnd files at height 0.
+fn in_height_range(request: &GetTransactionsRequest, height: Option<u32>) -> bool {
+    let end = request.end_height;
+    match height {
+        None => end <= 0,
+        Some(h) => {
+            let h = i64::from(h);
+            h >= i64::from(request.start_height) && (end <= 0 || h <= i64::from(end))
+        }
+    }
+}
+
+async fn get_transactions(
+    State(api): State<Api>,
+    Query(request): Query<GetTransactionsRequest>,
+) -> ApiResult<TransactionDetails> {
+    let txs = match api.driver.call(Command::Transactions).await? {
+        Reply::Transactions(list) => list,
+        other => return Err(unexpected(other)),
+    };
     Ok(Json(TransactionDetails {
         transactions: txs
             .into_iter()
+            .filter(|t| in_height_range(&request, t.block_height))
             .map(|t| Transaction {
                 tx_hash: t.txid.to_string(),
                 amount: t.amount.to_sat(),
-                num_confirmations: t.confirmations as i32,
+                num_confirmations: i32::try_from(t.confirmations).unwrap_or(i32::MAX),
                 block_hash: t.block_hash.map(|h| h.to_string()).unwrap_or_default(),
-                block_height: t.block_height.map_or(0, |h| h as i32),
-                time_stamp: t.time as i64,
+                block_height: t
+                    .block_height
+                    .map_or(0, |h| i32::try_from(h).unwrap_or(i32::MAX)),
+                time_stamp: i64::try_from(t.time).unwrap_or(i64::MAX),
                 total_fees: t.fee.map_or(0, sat),
                 dest_addresses: t.dest_addresses.iter().map(|a| a.to_string()).collect(),
                 raw_tx_hex: bitcoin::consensus::encode::serialize_hex(&t.raw),
@@ -336,14 +514,31 @@ async fn get_transactions(State(api): State<Api>) -> ApiResult<TransactionDetail
     }))
 }
 
+fn parse_node_key(text: &str) -> Result<PublicKey, ApiError> {
+    text.parse()
+        .map_err(|_| invalid(format!("invalid node public key {text:?}")))
+}
+
 async fn connect_peer(
     State(api): State<Api>,
     Json(request): Json<ConnectPeerRequest>,
 ) -> ApiResult<ConnectPeerResponse> {
-    let (node_id, host) =
-        parse_peer_address(&format!("{}@{}", request.addr.pubkey, request.addr.host))
-            .map_err(NodeError::from)?;
-    api.node.connect(node_id, &host).await?;
+    let address = rayo_api::address::parse_peer_address(&format!(
+        "{}@{}",
+        request.addr.pubkey, request.addr.host
+    ))
+    .map_err(|e| invalid(e.to_string()))?;
+    let node_id = parse_node_key(&address.pubkey)?;
+    let host = address.host_port().map_err(|e| invalid(e.to_string()))?;
+    if let Err(e) = api.peers.connect(node_id, &host).await {
+        tracing::info!(peer = %node_id, %host, error = %e, "outgoing connection failed");
+        return Err(e.into());
+    }
+    let saved = SavedPeer {
+        pubkey: node_id.to_string(),
+        address: host.clone(),
+    };
+    api.store.run(move |s| s.save_peer(&saved)).await?;
     Ok(Json(ConnectPeerResponse {
         status: format!("connection to {node_id}@{host} initiated"),
     }))
@@ -352,7 +547,6 @@ async fn connect_peer(
 async fn list_peers(State(api): State<Api>) -> ApiResult<ListPeersResponse> {
     Ok(Json(ListPeersResponse {
         peers: api
-            .node
             .peers
             .list()
             .into_iter()
@@ -362,7 +556,9 @@ async fn list_peers(State(api): State<Api>) -> ApiResult<ListPeersResponse> {
                 bytes_sent: p.bytes_sent,
                 bytes_recv: p.bytes_received,
                 inbound: p.inbound,
-                ping_time: p.ping_time.map_or(0, |d| d.as_micros() as i64),
+                ping_time: p
+                    .ping_time
+                    .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX)),
                 features: feature_map(&p.features),
                 ..Peer::default()
             })
@@ -374,17 +570,17 @@ async fn disconnect_peer(
     State(api): State<Api>,
     Path(pub_key): Path<String>,
 ) -> ApiResult<DisconnectPeerResponse> {
-    let node_id = pub_key
-        .parse()
-        .map_err(|_| invalid(format!("invalid public key {pub_key:?}")))?;
-    api.node.disconnect(&node_id)?;
+    let node_id = parse_node_key(&pub_key)?;
+    api.peers.disconnect(&node_id)?;
+    let key = node_id.to_string();
+    api.store.run(move |s| s.forget_peer(&key)).await?;
     Ok(Json(DisconnectPeerResponse {
         status: "disconnect initiated".into(),
     }))
 }
 
 async fn stop(State(api): State<Api>) -> ApiResult<StopResponse> {
-    api.node.stop.notify_one();
+    api.stop.notify_one();
     Ok(Json(StopResponse {
         status: "shutdown initiated".into(),
     }))
@@ -395,147 +591,245 @@ async fn open_channel(
     Json(request): Json<OpenChannelRequest>,
 ) -> ApiResult<ChannelPoint> {
     let key = if request.node_pubkey_string.is_empty() {
-        hex_of(&request.node_pubkey)
+        hex::encode(&request.node_pubkey)
     } else {
         request.node_pubkey_string.clone()
     };
-    let peer: bitcoin::secp256k1::PublicKey = key
-        .parse()
-        .map_err(|_| invalid(format!("invalid node pubkey {key:?}")))?;
-    if request.local_funding_amount <= 0 {
-        return Err(invalid("local_funding_amount must be positive"));
+    let peer = parse_node_key(&key)?;
+    let capacity = u64::try_from(request.local_funding_amount)
+        .ok()
+        .filter(|a| *a > 0)
+        .map(Sat)
+        .ok_or_else(|| invalid("local_funding_amount must be positive"))?;
+    let push = u64::try_from(request.push_sat)
+        .ok()
+        .and_then(|p| p.checked_mul(1000))
+        .map(Msat)
+        .ok_or_else(|| invalid("push_sat must be between 0 and local_funding_amount"))?;
+    let sat_per_vbyte = request.sat_per_vbyte;
+    let funding_feerate = feerate(&api, sat_per_vbyte).await?;
+    let sat_per_kvb = api
+        .chain
+        .fee_estimate(6)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(1000);
+    let commitment_feerate_per_kw = u32::try_from(sat_per_kvb / 4).unwrap_or(u32::MAX).max(253);
+    let command = Command::OpenChannel {
+        peer,
+        capacity,
+        push,
+        announce: !request.private,
+        funding_feerate,
+        commitment_feerate_per_kw,
+    };
+    match api.driver.call(command).await? {
+        Reply::ChannelOpened(funding) => Ok(Json(ChannelPoint::from_txid_bytes(
+            funding.txid.to_byte_array().to_vec(),
+            funding.vout,
+        ))),
+        other => Err(unexpected(other)),
     }
-    if request.push_sat < 0 || request.push_sat >= request.local_funding_amount {
+}
+
+fn pending_channel(peer: &PublicKey, channel: &FundedChannel) -> PendingChannel {
+    let (local, remote, _) = channel.balances();
+    let setup = &channel.phase.setup;
+    PendingChannel {
+        remote_node_pub: peer.to_string(),
+        channel_point: channel.funding().to_string(),
+        capacity: i64_of(setup.capacity),
+        local_balance: i64_of(local),
+        remote_balance: i64_of(remote),
+        local_chan_reserve_sat: i64_of(setup.remote.channel_reserve),
+        remote_chan_reserve_sat: i64_of(setup.local.channel_reserve),
+        initiator: if channel.is_ours() {
+            Initiator::Local
+        } else {
+            Initiator::Remote
+        },
+        commitment_type: CommitmentType::StaticRemoteKey,
+        chan_status_flags: channel.status_flags().into(),
+        private: !setup.announce,
+        ..PendingChannel::default()
+    }
+}
+
+/// Whether `channel` passes lnd's `listchannels` filters.
+fn channel_matches(
+    request: &ListChannelsRequest,
+    peer: Option<&PublicKey>,
+    channel: &Channel,
+) -> bool {
+    (!request.active_only || channel.active)
+        && (!request.inactive_only || !channel.active)
+        && (!request.public_only || !channel.private)
+        && (!request.private_only || channel.private)
+        && peer.is_none_or(|p| channel.remote_pubkey == p.to_string())
+}
+
+/// `listchannels` with lnd's filters: `active_only`, `inactive_only`,
+/// `public_only`, `private_only`, `peer`.
+async fn list_channels(
+    State(api): State<Api>,
+    Query(request): Query<ListChannelsRequest>,
+) -> ApiResult<ListChannelsResponse> {
+    if request.active_only && request.inactive_only {
         return Err(invalid(
-            "push_sat must be between 0 and local_funding_amount",
+            "either active_only or inactive_only can be set, not both",
         ));
     }
-    let funding = api
-        .node
-        .open_channel(
-            peer,
-            rayo_wire::amount::Sat(request.local_funding_amount as u64),
-            rayo_wire::amount::Msat(request.push_sat as u64 * 1000),
-            !request.private,
-            match request.sat_per_vbyte {
-                0 => None,
-                rate => Some(
-                    u32::try_from(rate)
-                        .map(FeeRate::from_sat_per_vb_u32)
-                        .map_err(|_| invalid("sat_per_vbyte is too large"))?,
-                ),
-            },
-        )
-        .await?;
-    Ok(Json(ChannelPoint::from_txid_bytes(
-        funding.txid.to_byte_array().to_vec(),
-        funding.vout,
-    )))
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The lnd view of a funded channel's numbers.
-struct ChannelView {
-    capacity: i64,
-    local: i64,
-    remote: i64,
-    fee: i64,
-}
-
-fn view(phase: &rayo_channel::channel::Funded) -> ChannelView {
-    let (local, remote, fee) = phase.setup.balances_after_fee();
-    ChannelView {
-        capacity: phase.setup.capacity.0 as i64,
-        local: local.0 as i64,
-        remote: remote.0 as i64,
-        fee: fee.0 as i64,
+    if request.public_only && request.private_only {
+        return Err(invalid(
+            "either public_only or private_only can be set, not both",
+        ));
     }
-}
-
-fn funded_channels(
-    api: &Api,
-) -> Vec<(bitcoin::secp256k1::PublicKey, rayo_channel::channel::Funded)> {
-    api.node
-        .channel_list()
-        .into_iter()
-        .filter_map(|entry| match entry.phase {
-            StoredPhase::Funded { phase, .. } => Some((entry.peer, phase)),
-            StoredPhase::AwaitingFundingSigned { .. } => None,
+    let peer = match request.peer.as_slice() {
+        [] => None,
+        bytes => Some(
+            PublicKey::from_slice(bytes).map_err(|_| invalid("peer is not a node public key"))?,
+        ),
+    };
+    let records = channels(&api).await?;
+    let channels = records
+        .iter()
+        .filter_map(|record| match view(record) {
+            View::Open(channel) => Some((record.peer, channel)),
+            _ => None,
         })
-        .collect()
-}
-
-async fn list_channels(State(api): State<Api>) -> ApiResult<ListChannelsResponse> {
-    let channels = funded_channels(&api)
-        .into_iter()
-        .filter(|(_, phase)| phase.is_usable())
-        .map(|(peer, phase)| {
-            let v = view(&phase);
-            let setup = &phase.setup;
+        .map(|(peer, channel)| {
+            let (local, remote, fee) = channel.balances();
+            let setup = &channel.phase.setup;
             Channel {
-                active: api.node.peers.is_connected(&peer),
+                active: channel.is_usable() && api.peers.is_connected(&peer),
                 remote_pubkey: peer.to_string(),
-                channel_point: phase.funding.to_string(),
-                chan_id: phase.short_channel_id.map_or(0, |s| s.0),
-                capacity: v.capacity,
-                local_balance: v.local,
-                remote_balance: v.remote,
-                commit_fee: v.fee,
-                commit_weight: 724,
+                channel_point: channel.funding().to_string(),
+                chan_id: channel.phase.short_channel_id.map_or(0, |s| s.0),
+                capacity: i64_of(setup.capacity),
+                local_balance: i64_of(local),
+                remote_balance: i64_of(remote),
+                commit_fee: i64_of(fee),
+                commit_weight: COMMITMENT_WEIGHT,
                 fee_per_kw: i64::from(setup.feerate_per_kw),
                 csv_delay: u32::from(setup.remote.to_self_delay),
                 private: !setup.announce,
-                initiator: setup.opener == rayo_channel::commitment::Side::Local,
-                chan_status_flags: "ChanStatusDefault".into(),
-                local_chan_reserve_sat: setup.remote.channel_reserve.0 as i64,
-                remote_chan_reserve_sat: setup.local.channel_reserve.0 as i64,
+                initiator: setup.opener == Side::Local,
+                chan_status_flags: channel.status_flags().into(),
+                local_chan_reserve_sat: i64_of(setup.remote.channel_reserve),
+                remote_chan_reserve_sat: i64_of(setup.local.channel_reserve),
                 static_remote_key: true,
                 commitment_type: CommitmentType::StaticRemoteKey,
                 push_amount_sat: setup.push.to_sat_floor().0,
                 ..Channel::default()
             }
         })
+        .filter(|c| channel_matches(&request, peer.as_ref(), c))
         .collect();
     Ok(Json(ListChannelsResponse { channels }))
 }
 
 async fn pending_channels(State(api): State<Api>) -> ApiResult<PendingChannelsResponse> {
-    let pending_open_channels = funded_channels(&api)
-        .into_iter()
-        .filter(|(_, phase)| !phase.is_usable())
-        .map(|(peer, phase)| {
-            let v = view(&phase);
-            let setup = &phase.setup;
-            PendingOpenChannel {
-                channel: PendingChannel {
-                    remote_node_pub: peer.to_string(),
-                    channel_point: phase.funding.to_string(),
-                    capacity: v.capacity,
-                    local_balance: v.local,
-                    remote_balance: v.remote,
-                    local_chan_reserve_sat: setup.remote.channel_reserve.0 as i64,
-                    remote_chan_reserve_sat: setup.local.channel_reserve.0 as i64,
-                    initiator: if setup.opener == rayo_channel::commitment::Side::Local {
-                        Initiator::Local
+    let tip = api.tip.borrow().map_or(0, |t| t.height);
+    let mut response = PendingChannelsResponse::default();
+    for record in channels(&api).await? {
+        match view(&record) {
+            View::PendingOpen(channel) => {
+                let (_, _, fee) = channel.balances();
+                // BOLT 2: the fundee forgets an unconfirmed channel 2016
+                // blocks after it was funded.
+                let expiry = i64::from(channel.funded_at_height)
+                    + i64::from(rayo_manager::manager::FUNDING_TIMEOUT_BLOCKS)
+                    - i64::from(tip);
+                response.pending_open_channels.push(PendingOpenChannel {
+                    channel: pending_channel(&record.peer, channel),
+                    commit_fee: i64_of(fee),
+                    commit_weight: COMMITMENT_WEIGHT,
+                    fee_per_kw: i64::from(channel.phase.setup.feerate_per_kw),
+                    funding_expiry_blocks: if channel.is_ours() {
+                        0
                     } else {
-                        Initiator::Remote
+                        i32::try_from(expiry).unwrap_or(i32::MIN)
                     },
-                    commitment_type: CommitmentType::StaticRemoteKey,
-                    private: !setup.announce,
-                    ..PendingChannel::default()
-                },
-                commit_fee: v.fee,
-                commit_weight: 724,
-                fee_per_kw: i64::from(setup.feerate_per_kw),
-                ..PendingOpenChannel::default()
+                });
             }
-        })
-        .collect();
-    Ok(Json(PendingChannelsResponse {
-        pending_open_channels,
-        ..PendingChannelsResponse::default()
-    }))
+            View::WaitingClose(channel, spending_txid) => {
+                let (local, _, _) = channel.balances();
+                response.total_limbo_balance += i64_of(local);
+                response.waiting_close_channels.push(WaitingCloseChannel {
+                    channel: pending_channel(&record.peer, channel),
+                    limbo_balance: i64_of(local),
+                    closing_txid: spending_txid.to_string(),
+                    ..WaitingCloseChannel::default()
+                });
+            }
+            View::Open(_) | View::Hidden => {}
+        }
+    }
+    Ok(Json(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_channels_filters() {
+        let a: PublicKey = "02a1633cafcc01ebfb6d78e39f687a1f0995c62fc95f51ead10a02ee0be551b5dc"
+            .parse()
+            .unwrap();
+        let b: PublicKey = "03a1633cafcc01ebfb6d78e39f687a1f0995c62fc95f51ead10a02ee0be551b5dc"
+            .parse()
+            .unwrap();
+        let ch = |active, private, key: &PublicKey| Channel {
+            active,
+            private,
+            remote_pubkey: key.to_string(),
+            ..Default::default()
+        };
+        let all = ListChannelsRequest::default();
+        assert!(channel_matches(&all, None, &ch(false, true, &a)));
+        let active = ListChannelsRequest {
+            active_only: true,
+            ..Default::default()
+        };
+        assert!(channel_matches(&active, None, &ch(true, false, &a)));
+        assert!(!channel_matches(&active, None, &ch(false, false, &a)));
+        let inactive = ListChannelsRequest {
+            inactive_only: true,
+            ..Default::default()
+        };
+        assert!(channel_matches(&inactive, None, &ch(false, false, &a)));
+        assert!(!channel_matches(&inactive, None, &ch(true, false, &a)));
+        let public = ListChannelsRequest {
+            public_only: true,
+            ..Default::default()
+        };
+        assert!(!channel_matches(&public, None, &ch(true, true, &a)));
+        let private = ListChannelsRequest {
+            private_only: true,
+            ..Default::default()
+        };
+        assert!(channel_matches(&private, None, &ch(true, true, &a)));
+        assert!(!channel_matches(&private, None, &ch(true, false, &a)));
+        assert!(channel_matches(&all, Some(&a), &ch(true, false, &a)));
+        assert!(!channel_matches(&all, Some(&a), &ch(true, false, &b)));
+    }
+
+    #[test]
+    fn height_ranges() {
+        let r = |start, end| GetTransactionsRequest {
+            start_height: start,
+            end_height: end,
+            account: String::new(),
+        };
+        assert!(in_height_range(&r(0, 0), None));
+        assert!(in_height_range(&r(0, 0), Some(500)));
+        assert!(in_height_range(&r(0, -1), None));
+        assert!(!in_height_range(&r(10, 20), None));
+        assert!(!in_height_range(&r(10, 20), Some(9)));
+        assert!(in_height_range(&r(10, 20), Some(20)));
+        assert!(!in_height_range(&r(10, 20), Some(21)));
+        assert!(in_height_range(&r(10, -1), Some(21)));
+    }
 }

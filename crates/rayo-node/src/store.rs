@@ -2,10 +2,18 @@
 //! embedded backend. The schema is versioned and migrated forward in order;
 //! a second backend (PostgreSQL) implements the same trait and callers do
 //! not change.
+//!
+//! The manager's [`Changeset`]s are written with [`NodeStore::commit`], one
+//! store transaction each: wallet records (coin locks included), channel
+//! rows and the key counter land together or not at all. [`StoreHandle`]
+//! runs the store on a thread of its own, so SQLite's fsyncs never block
+//! the async runtime.
 
 use std::path::Path;
 
+use rayo_manager::{Changeset, ChannelRecord, StoredState};
 use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +21,17 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A stored row does not decode (a damaged or foreign database).
+    #[error("corrupt {what}: {reason}")]
+    Corrupt {
+        /// Which row.
+        what: String,
+        /// Why it does not decode.
+        reason: String,
+    },
+    /// The store's thread is gone (the daemon is stopping).
+    #[error("the store is closed")]
+    Closed,
     /// The database comes from a newer Rayo.
     #[error("database schema version {found} is newer than this rayod understands ({known})")]
     TooNew {
@@ -39,38 +58,18 @@ pub trait NodeStore: Send {
     /// Saves the seed (once, at creation; a second call fails, since it
     /// would orphan the wallet of the first).
     fn save_seed(&mut self, seed: &[u8]) -> Result<(), StoreError>;
-    /// Every wallet record, in the order written.
-    fn wallet_records(&self) -> Result<Vec<String>, StoreError>;
-    /// Appends wallet records atomically (all or none).
-    fn append_wallet_records(&mut self, records: &[String]) -> Result<(), StoreError>;
+    /// What the manager restarts from: wallet records in the order
+    /// written, every channel, the next key index.
+    fn load(&self) -> Result<StoredState, StoreError>;
+    /// Writes a changeset durably, all of it or none, before anything that
+    /// depends on it is said to a peer or the chain.
+    fn commit(&mut self, changes: &Changeset) -> Result<(), StoreError>;
     /// Peers to reconnect to.
     fn peers(&self) -> Result<Vec<SavedPeer>, StoreError>;
     /// Remembers a peer to reconnect to.
     fn save_peer(&mut self, peer: &SavedPeer) -> Result<(), StoreError>;
     /// Forgets a peer (after `disconnect`).
     fn forget_peer(&mut self, pubkey: &str) -> Result<(), StoreError>;
-    /// Hands out the next channel key index (never the same twice).
-    fn next_channel_index(&mut self) -> Result<u32, StoreError>;
-    /// Every persisted channel.
-    fn channels(&self) -> Result<Vec<SavedChannel>, StoreError>;
-    /// Writes (inserts or replaces) a channel's state, durably, before the
-    /// message that commits to it is sent.
-    fn save_channel(&mut self, channel: &SavedChannel) -> Result<(), StoreError>;
-    /// Removes a channel that never got funded.
-    fn delete_channel(&mut self, id: &str) -> Result<(), StoreError>;
-}
-
-/// A channel as stored: its id, peer, key index and serialized state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedChannel {
-    /// Hex channel id.
-    pub id: String,
-    /// Hex node id of the peer.
-    pub peer: String,
-    /// Index of its keys under the node seed.
-    pub key_index: u32,
-    /// The channel phase, serialized by the channel manager.
-    pub state: String,
 }
 
 /// Migrations, applied in order; the schema version is the count applied.
@@ -139,21 +138,97 @@ impl NodeStore for SqliteNodeStore {
         Ok(())
     }
 
-    fn wallet_records(&self) -> Result<Vec<String>, StoreError> {
+    fn load(&self) -> Result<StoredState, StoreError> {
+        let corrupt = |what: String, e: &dyn std::fmt::Display| StoreError::Corrupt {
+            what,
+            reason: e.to_string(),
+        };
         let mut stmt = self
             .conn
-            .prepare("SELECT record FROM wallet_records ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            .prepare("SELECT seq, record FROM wallet_records ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut wallet = Vec::new();
+        for row in rows {
+            let (seq, text) = row?;
+            wallet.push(
+                serde_json::from_str(&text)
+                    .map_err(|e| corrupt(format!("wallet record {seq}"), &e))?,
+            );
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, peer, key_index, state FROM channels ORDER BY key_index")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut channels = Vec::new();
+        for row in rows {
+            let (id, peer, key_index, state) = row?;
+            let what = || format!("channel {id}");
+            channels.push(ChannelRecord {
+                peer: peer.parse().map_err(|e| corrupt(what(), &e))?,
+                key_index,
+                phase: serde_json::from_str(&state).map_err(|e| corrupt(what(), &e))?,
+            });
+        }
+        let next_key_index = self
+            .conn
+            .query_row(
+                "SELECT value FROM counters WHERE name = 'channel_index'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        Ok(StoredState {
+            wallet,
+            channels,
+            next_key_index,
+        })
     }
 
-    fn append_wallet_records(&mut self, records: &[String]) -> Result<(), StoreError> {
+    fn commit(&mut self, changes: &Changeset) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut insert =
                 tx.prepare_cached("INSERT INTO wallet_records (record) VALUES (?1)")?;
-            for record in records {
-                insert.execute([record])?;
+            for record in &changes.wallet {
+                let text = serde_json::to_string(record).map_err(|e| StoreError::Corrupt {
+                    what: "wallet record".into(),
+                    reason: e.to_string(),
+                })?;
+                insert.execute([text])?;
+            }
+            let mut save = tx.prepare_cached(
+                "INSERT OR REPLACE INTO channels (id, peer, key_index, state) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for channel in &changes.channels {
+                let state =
+                    serde_json::to_string(&channel.phase).map_err(|e| StoreError::Corrupt {
+                        what: format!("channel {}", channel.channel_id()),
+                        reason: e.to_string(),
+                    })?;
+                save.execute(params![
+                    channel.channel_id().to_string(),
+                    channel.peer.to_string(),
+                    channel.key_index,
+                    state
+                ])?;
+            }
+            let mut delete = tx.prepare_cached("DELETE FROM channels WHERE id = ?1")?;
+            for id in &changes.removed_channels {
+                delete.execute([id.to_string()])?;
+            }
+            if let Some(next) = changes.next_key_index {
+                tx.execute(
+                    "INSERT OR REPLACE INTO counters (name, value) VALUES ('channel_index', ?1)",
+                    [next],
+                )?;
             }
         }
         tx.commit()?;
@@ -186,58 +261,58 @@ impl NodeStore for SqliteNodeStore {
             .execute("DELETE FROM peers WHERE pubkey = ?1", [pubkey])?;
         Ok(())
     }
+}
 
-    fn next_channel_index(&mut self) -> Result<u32, StoreError> {
-        let tx = self.conn.transaction()?;
-        let current: u32 = tx
-            .query_row(
-                "SELECT value FROM counters WHERE name = 'channel_index'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        tx.execute(
-            "INSERT OR REPLACE INTO counters (name, value) VALUES ('channel_index', ?1)",
-            [current + 1],
-        )?;
-        tx.commit()?;
-        Ok(current)
+/// A store job: runs on the store's thread with the store.
+type Job = Box<dyn FnOnce(&mut dyn NodeStore) + Send>;
+
+/// The store on a thread of its own: callers send it work and await the
+/// answer, so a slow disk never blocks the async runtime's workers. Jobs run
+/// one at a time, in the order sent.
+#[derive(Clone)]
+pub struct StoreHandle {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl StoreHandle {
+    /// Moves `store` to a new thread. The thread ends when every handle is
+    /// dropped.
+    pub fn spawn(mut store: Box<dyn NodeStore>) -> std::io::Result<StoreHandle> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("rayod-store".into())
+            .spawn(move || {
+                while let Ok(job) = queue.recv() {
+                    job(store.as_mut());
+                }
+            })?;
+        Ok(StoreHandle { jobs })
     }
 
-    fn channels(&self) -> Result<Vec<SavedChannel>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, peer, key_index, state FROM channels ORDER BY key_index")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(SavedChannel {
-                id: r.get(0)?,
-                peer: r.get(1)?,
-                key_index: r.get(2)?,
-                state: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// Runs `f` on the store's thread and returns its result.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn NodeStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (answer, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move |store| {
+                let _ = answer.send(f(store));
+            }))
+            .map_err(|_| StoreError::Closed)?;
+        result.await.map_err(|_| StoreError::Closed)?
     }
 
-    fn save_channel(&mut self, c: &SavedChannel) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO channels (id, peer, key_index, state) VALUES (?1, ?2, ?3, ?4)",
-            params![c.id, c.peer, c.key_index, c.state],
-        )?;
-        Ok(())
-    }
-
-    fn delete_channel(&mut self, id: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute("DELETE FROM channels WHERE id = ?1", [id])?;
-        Ok(())
+    /// Commits a changeset (one store transaction).
+    pub async fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
+        self.run(move |store| store.commit(&changes)).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rayo_wallet::WalletRecord;
 
     #[test]
     fn migrations_apply_once_and_state_persists() {
@@ -246,8 +321,16 @@ mod tests {
         {
             let mut store = SqliteNodeStore::open(&path).unwrap();
             store.save_seed(&[7; 32]).unwrap();
+            let records = vec![
+                WalletRecord::Disconnected { height: 1 },
+                WalletRecord::Disconnected { height: 2 },
+            ];
             store
-                .append_wallet_records(&["a".into(), "b".into()])
+                .commit(&Changeset {
+                    wallet: records,
+                    next_key_index: Some(3),
+                    ..Changeset::default()
+                })
                 .unwrap();
             store
                 .save_peer(&SavedPeer {
@@ -258,7 +341,15 @@ mod tests {
         }
         let mut store = SqliteNodeStore::open(&path).unwrap();
         assert_eq!(store.seed().unwrap(), Some(vec![7; 32]));
-        assert_eq!(store.wallet_records().unwrap(), vec!["a", "b"]);
+        let state = store.load().unwrap();
+        assert_eq!(
+            state.wallet,
+            vec![
+                WalletRecord::Disconnected { height: 1 },
+                WalletRecord::Disconnected { height: 2 }
+            ]
+        );
+        assert_eq!(state.next_key_index, 3);
         assert_eq!(store.peers().unwrap().len(), 1);
         store.forget_peer("02aa").unwrap();
         assert!(store.peers().unwrap().is_empty());

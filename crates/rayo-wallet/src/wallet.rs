@@ -405,6 +405,12 @@ impl Wallet {
         self.scripts.contains_key(script)
     }
 
+    /// Every script the wallet recognises (revealed addresses and their
+    /// lookahead): what a chain source must watch for payments to us.
+    pub fn script_pubkeys(&self) -> impl Iterator<Item = &Script> + '_ {
+        self.scripts.keys().map(|s| s.as_script())
+    }
+
     /// Raises the revealed index (never lowers it) and derives the
     /// lookahead past it. Returns whether it rose.
     fn set_revealed(&mut self, kind: AddressType, change: bool, index: u32) -> bool {

@@ -1,0 +1,765 @@
+//! A deterministic multi-node simulation of the manager (DESIGN section 6):
+//! N managers in one process, simulated time, an in-memory network that
+//! delays, reorders (across peers, never within one connection) and drops
+//! connections, in-memory stores that keep only what was committed, and the
+//! embedded chain in-process. Every action a manager returns is applied as
+//! rayod's driver applies it (persist the batch, then send, then the rest),
+//! and the simulation can crash a node at any action boundary: its memory is
+//! dropped, it is reloaded from its store, and it reconnects.
+//!
+//! A seed fixes every choice (scheduling, delays, entropy), so a seed
+//! reproduces a run.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use bitcoin::bip32::Xpriv;
+use bitcoin::secp256k1::{PublicKey, Secp256k1};
+use bitcoin::{Amount, Network, ScriptBuf, Transaction, Txid};
+use rayo_chain::chain::{anyone_can_spend, Chain};
+use rayo_chain::store::SqliteStore;
+use rayo_channel::establish::ChannelPolicy;
+use rayo_manager::record::ChannelPhase;
+use rayo_manager::{
+    Action, ChannelRecord, Command, CommandError, Event, Manager, ManagerConfig, Plan, Reply,
+    RequestId, StoredState, Watch,
+};
+use rayo_wallet::{AddressType, WalletRecord};
+use rayo_wire::bitcoin::constants::ChainHash;
+use rayo_wire::features::Features;
+use rayo_wire::ids::ChannelId;
+use rayo_wire::message::Message;
+
+/// Simulated seconds at the start.
+pub const START: u64 = 1_700_000_000;
+
+/// A small, seeded generator (SplitMix64): every choice of a run.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// 32 random bytes.
+    pub fn bytes(&mut self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for chunk in out.chunks_mut(8) {
+            chunk.copy_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out
+    }
+}
+
+/// What a store keeps: only committed changesets, serialized as rayod's
+/// SQLite store serializes them (JSON rows), so a reload proves they
+/// round-trip.
+#[derive(Debug, Clone, Default)]
+pub struct MemStore {
+    wallet: Vec<String>,
+    channels: BTreeMap<ChannelId, String>,
+    next_key_index: u32,
+}
+
+impl MemStore {
+    /// Applies a changeset atomically.
+    pub fn commit(&mut self, changes: &rayo_manager::Changeset) {
+        for record in &changes.wallet {
+            self.wallet.push(serde_json::to_string(record).unwrap());
+        }
+        for channel in &changes.channels {
+            self.channels.insert(
+                channel.channel_id(),
+                serde_json::to_string(channel).unwrap(),
+            );
+        }
+        for id in &changes.removed_channels {
+            self.channels.remove(id);
+        }
+        if let Some(next) = changes.next_key_index {
+            self.next_key_index = next;
+        }
+    }
+
+    /// What a restart reads.
+    pub fn load(&self) -> StoredState {
+        StoredState {
+            wallet: self
+                .wallet
+                .iter()
+                .map(|r| serde_json::from_str::<WalletRecord>(r).unwrap())
+                .collect(),
+            channels: self
+                .channels
+                .values()
+                .map(|c| serde_json::from_str::<ChannelRecord>(c).unwrap())
+                .collect(),
+            next_key_index: self.next_key_index,
+        }
+    }
+
+    /// The stored channels.
+    pub fn channels(&self) -> Vec<ChannelRecord> {
+        self.load().channels
+    }
+}
+
+/// One simulated node.
+pub struct SimNode {
+    /// Its name, for messages.
+    pub name: &'static str,
+    /// Its node id.
+    pub id: PublicKey,
+    master: Xpriv,
+    config: ManagerConfig,
+    /// The manager; `None` while crashed.
+    pub manager: Option<Manager>,
+    /// Its durable state.
+    pub store: MemStore,
+    /// What its chain source was asked to watch.
+    pub watches: BTreeSet<Watch>,
+    /// Mempool transactions already delivered.
+    seen_mempool: BTreeSet<Txid>,
+    /// Answers to API calls.
+    pub replies: BTreeMap<RequestId, Result<Reply, CommandError>>,
+    /// Calls made whose answer a crash swallowed.
+    pub lost: BTreeSet<RequestId>,
+    /// Calls in flight.
+    pub asked: BTreeSet<RequestId>,
+}
+
+/// What travels on one direction of a connection, in order.
+#[derive(Debug, Clone)]
+enum Delivery {
+    Connected(Features),
+    Message(Message),
+    Disconnected,
+}
+
+/// Where a run is, for crash decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPlan {
+    /// Never crash; count the boundaries.
+    Count,
+    /// Crash the node applying the action at this boundary.
+    At(u64),
+}
+
+/// The simulated world.
+pub struct Sim {
+    /// Every choice.
+    pub rng: Rng,
+    /// Simulated time (seconds since the epoch).
+    pub now: u64,
+    /// The embedded chain, in-process.
+    pub chain: Chain<SqliteStore>,
+    /// The nodes.
+    pub nodes: Vec<SimNode>,
+    /// Directed links `(from, to)` with what is on the way.
+    links: BTreeMap<(usize, usize), VecDeque<Delivery>>,
+    /// Node pairs meant to be connected (reconnected after a crash).
+    pub peerings: BTreeSet<(usize, usize)>,
+    /// Boundaries passed since crashes were armed.
+    pub boundaries: u64,
+    /// Counting or crashing.
+    pub crash: Option<CrashPlan>,
+    /// Crashes that happened: `(boundary, node)`.
+    pub crashes: Vec<(u64, usize)>,
+    /// Funding transactions ever stored as awaiting `funding_signed`.
+    pub unbroadcast_fundings: BTreeMap<Txid, usize>,
+    next_request: u64,
+    /// Every message any node sent: `(from, to, message)`.
+    pub sent: Vec<(usize, PublicKey, Message)>,
+    /// Every disconnect a node asked for: `(from, peer)`.
+    pub disconnects: Vec<(usize, PublicKey)>,
+    /// Where blocks are mined to (nobody's wallet).
+    pub miner: ScriptBuf,
+}
+
+impl Sim {
+    /// A world with `names` nodes, none connected, and a chain at genesis.
+    pub fn new(seed: u64, names: &[&'static str]) -> Sim {
+        let chain = Chain::open(SqliteStore::in_memory().unwrap(), START as u32).unwrap();
+        let secp = Secp256k1::new();
+        let nodes = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let master = Xpriv::new_master(Network::Regtest, &[i as u8 + 1; 32]).unwrap();
+                let id = rayo_wallet::node_secret(&master).unwrap().public_key(&secp);
+                let mut policy = ChannelPolicy::new(ChainHash::REGTEST);
+                policy.minimum_depth = 3;
+                let config = ManagerConfig::new(Network::Regtest, policy);
+                SimNode {
+                    name,
+                    id,
+                    master,
+                    config,
+                    manager: None,
+                    store: MemStore::default(),
+                    watches: BTreeSet::new(),
+                    seen_mempool: BTreeSet::new(),
+                    replies: BTreeMap::new(),
+                    lost: BTreeSet::new(),
+                    asked: BTreeSet::new(),
+                }
+            })
+            .collect();
+        let mut sim = Sim {
+            rng: Rng::new(seed),
+            now: START,
+            chain,
+            nodes,
+            links: BTreeMap::new(),
+            peerings: BTreeSet::new(),
+            boundaries: 0,
+            crash: None,
+            crashes: Vec::new(),
+            unbroadcast_fundings: BTreeMap::new(),
+            next_request: 0,
+            sent: Vec::new(),
+            disconnects: Vec::new(),
+            miner: anyone_can_spend().1,
+        };
+        for i in 0..sim.nodes.len() {
+            sim.start(i);
+        }
+        sim
+    }
+
+    /// Changes node `i`'s settings (before anything happened to it).
+    pub fn configure(&mut self, i: usize, change: impl FnOnce(&mut ManagerConfig)) {
+        change(&mut self.nodes[i].config);
+        self.nodes[i].manager = None;
+        self.start(i);
+    }
+
+    /// The manager of node `i` (which must be running).
+    pub fn manager(&self, i: usize) -> &Manager {
+        self.nodes[i].manager.as_ref().expect("node is running")
+    }
+
+    /// (Re)starts node `i` from its store and applies the startup actions.
+    fn start(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        let (manager, actions) = Manager::restore(
+            node.config.clone(),
+            node.master,
+            node.store.load(),
+            self.now,
+        )
+        .unwrap();
+        node.manager = Some(manager);
+        node.watches.clear();
+        node.seen_mempool.clear();
+        self.apply(i, actions);
+    }
+
+    /// A receive address of node `i`'s wallet.
+    pub fn address(&mut self, i: usize) -> bitcoin::Address {
+        match self.call(
+            i,
+            Command::NewAddress {
+                kind: AddressType::P2wkh,
+            },
+        ) {
+            Some(Ok(Reply::Address(a))) => a,
+            other => panic!("newaddress: {other:?}"),
+        }
+    }
+
+    /// Mines `count` blocks paying `script`.
+    pub fn mine_to(&mut self, count: u32, script: &ScriptBuf) {
+        self.chain.generate(count, script, self.now as u32).unwrap();
+    }
+
+    /// Mines `count` blocks to nobody's wallet.
+    pub fn mine(&mut self, count: u32) {
+        let miner = self.miner.clone();
+        self.mine_to(count, &miner);
+    }
+
+    /// Sends a command to node `i` and returns its answer if it came within
+    /// this step.
+    pub fn call(&mut self, i: usize, command: Command) -> Option<Result<Reply, CommandError>> {
+        let id = self.ask(i, command);
+        self.nodes[i].replies.remove(&id)
+    }
+
+    /// Sends a command to node `i`; its answer lands in `replies`.
+    pub fn ask(&mut self, i: usize, command: Command) -> RequestId {
+        self.next_request += 1;
+        let id = RequestId(self.next_request);
+        self.nodes[i].asked.insert(id);
+        self.deliver(i, Event::Command { id, command });
+        id
+    }
+
+    /// Connects nodes `a` and `b` (both see `PeerConnected`).
+    pub fn connect(&mut self, a: usize, b: usize) {
+        let pair = (a.min(b), a.max(b));
+        self.peerings.insert(pair);
+        self.open_link(a, b);
+    }
+
+    fn open_link(&mut self, a: usize, b: usize) {
+        for (from, to) in [(a, b), (b, a)] {
+            self.links
+                .entry((from, to))
+                .or_default()
+                .push_back(Delivery::Connected(Features::rayo_init()));
+        }
+    }
+
+    /// Drops the connection between `a` and `b`: what was in flight is
+    /// lost both ways, both see `PeerDisconnected`.
+    pub fn drop_link(&mut self, a: usize, b: usize) {
+        for (from, to) in [(a, b), (b, a)] {
+            if let Some(queue) = self.links.get_mut(&(from, to)) {
+                let connected = link_is_up(queue);
+                queue.clear();
+                if connected {
+                    queue.push_back(Delivery::Disconnected);
+                }
+            }
+        }
+    }
+
+    /// Every direction with something to deliver to a running node.
+    fn busy_links(&self) -> Vec<(usize, usize)> {
+        self.links
+            .iter()
+            .filter(|((_, to), q)| !q.is_empty() && self.nodes[*to].manager.is_some())
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// Delivers one thing on a random busy link (so deliveries reorder
+    /// across peers but never within a connection). False when idle.
+    pub fn step_network(&mut self) -> bool {
+        let busy = self.busy_links();
+        if busy.is_empty() {
+            return false;
+        }
+        let (from, to) = busy[self.rng.below(busy.len())];
+        let delivery = self
+            .links
+            .get_mut(&(from, to))
+            .and_then(|q| q.pop_front())
+            .expect("busy link");
+        let peer = self.nodes[from].id;
+        let event = match delivery {
+            Delivery::Connected(features) => Event::PeerConnected { peer, features },
+            Delivery::Message(message) => {
+                // Every message crosses the wire codec.
+                let bytes = message.encode().unwrap();
+                Event::PeerMessage {
+                    peer,
+                    message: Message::decode(&bytes).unwrap(),
+                }
+            }
+            Delivery::Disconnected => Event::PeerDisconnected { peer },
+        };
+        self.deliver(to, event);
+        true
+    }
+
+    /// Brings node `i`'s chain view up to date: blocks it lacks, one by
+    /// one, then the mempool transactions it watches.
+    pub fn sync(&mut self, i: usize) {
+        loop {
+            let Some(manager) = &self.nodes[i].manager else {
+                return;
+            };
+            let next = match manager.wallet().sync_tip() {
+                None => 0,
+                Some(tip) if tip.height >= self.chain.height() => break,
+                Some(tip) => tip.height + 1,
+            };
+            let hash = self.chain.hash_at(next).unwrap();
+            let block = self.chain.block(&hash).unwrap();
+            self.deliver(
+                i,
+                Event::BlockConnected {
+                    height: next,
+                    block,
+                },
+            );
+        }
+        let entries: Vec<Transaction> = self
+            .chain
+            .mempool()
+            .entries()
+            .iter()
+            .map(|e| e.tx.clone())
+            .collect();
+        for tx in entries {
+            let node = &self.nodes[i];
+            let txid = tx.compute_txid();
+            let watched = tx.output.iter().any(|o| {
+                node.watches
+                    .contains(&Watch::Script(o.script_pubkey.clone()))
+            }) || tx
+                .input
+                .iter()
+                .any(|i| node.watches.contains(&Watch::Outpoint(i.previous_output)));
+            if watched && !node.seen_mempool.contains(&txid) {
+                self.nodes[i].seen_mempool.insert(txid);
+                self.deliver(i, Event::MempoolTransaction { tx });
+            }
+            if self.nodes[i].manager.is_none() {
+                return;
+            }
+        }
+    }
+
+    /// Syncs every running node.
+    pub fn sync_all(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.sync(i);
+        }
+    }
+
+    /// Moves time on by `secs` and ticks every running node.
+    pub fn advance(&mut self, secs: u64) {
+        self.now += secs;
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].manager.is_some() {
+                self.deliver(i, Event::Tick);
+            }
+        }
+    }
+
+    /// Runs the network until nothing is in flight, with small random
+    /// delays (time moves on between deliveries).
+    pub fn settle(&mut self) {
+        for _ in 0..10_000 {
+            if self.rng.below(4) == 0 {
+                let secs = self.rng.below(3) as u64;
+                self.advance(secs);
+            }
+            if !self.step_network() {
+                return;
+            }
+        }
+        panic!("the network did not settle");
+    }
+
+    /// Hands an event to node `i` and applies the actions.
+    pub fn deliver(&mut self, i: usize, event: Event) {
+        let entropy = self.rng.bytes();
+        let now = self.now;
+        let Some(manager) = self.nodes[i].manager.as_mut() else {
+            return;
+        };
+        let actions = manager.handle(event, now, entropy);
+        self.apply(i, actions);
+    }
+
+    /// Passes an action boundary of node `i`; true if it crashed there.
+    fn boundary(&mut self, i: usize) -> bool {
+        let Some(plan) = self.crash else {
+            return false;
+        };
+        let here = self.boundaries;
+        self.boundaries += 1;
+        if plan == CrashPlan::At(here) {
+            self.crashes.push((here, i));
+            eprintln!("crash of {} at boundary {here}", self.nodes[i].name);
+            self.crash_node(i);
+            return true;
+        }
+        false
+    }
+
+    /// Applies a batch as the driver does: persist the whole batch, then
+    /// send, then broadcast, watch, reply, disconnect; a crash may cut it at
+    /// any boundary.
+    fn apply(&mut self, i: usize, actions: Vec<Action>) {
+        let plan = Plan::new(actions);
+        if self.boundary(i) {
+            return;
+        }
+        if !plan.changeset.is_empty() {
+            for channel in &plan.changeset.channels {
+                if let ChannelPhase::AwaitingFundingSigned { funding_tx, .. } = &channel.phase {
+                    self.unbroadcast_fundings
+                        .insert(funding_tx.compute_txid(), i);
+                }
+            }
+            self.nodes[i].store.commit(&plan.changeset);
+            if self.boundary(i) {
+                return;
+            }
+        }
+        for (peer, message) in plan.sends {
+            self.sent.push((i, peer, message.clone()));
+            let to = self.position(&peer);
+            if let Some(queue) = to.and_then(|to| self.links.get_mut(&(i, to))) {
+                if link_is_up(queue) {
+                    queue.push_back(Delivery::Message(message));
+                }
+            }
+            if self.boundary(i) {
+                return;
+            }
+        }
+        for action in plan.after {
+            match action {
+                Action::Broadcast { tx, report } => {
+                    let txid = tx.compute_txid();
+                    let result = self
+                        .chain
+                        .accept_transaction(tx, self.now, false)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string());
+                    if report {
+                        self.deliver(i, Event::BroadcastResult { txid, result });
+                        if self.nodes[i].manager.is_none() {
+                            return;
+                        }
+                    }
+                }
+                Action::Watch(watch) => {
+                    self.nodes[i].watches.insert(watch);
+                }
+                Action::Reply { id, reply } => {
+                    self.nodes[i].asked.remove(&id);
+                    self.nodes[i].replies.insert(id, reply);
+                }
+                Action::Disconnect { peer } => {
+                    self.disconnects.push((i, peer));
+                    if let Some(to) = self.position(&peer) {
+                        self.drop_link(i, to);
+                    }
+                }
+                Action::Persist(_) | Action::Send { .. } => unreachable!("sorted by Plan"),
+            }
+            if self.boundary(i) {
+                return;
+            }
+        }
+    }
+
+    fn index_of(&self, id: &PublicKey) -> usize {
+        self.position(id).expect("a node")
+    }
+
+    fn position(&self, id: &PublicKey) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id == *id)
+    }
+
+    /// Messages node `from` sent to `to` so far.
+    pub fn sent_to(&self, from: usize, to: &PublicKey) -> Vec<Message> {
+        self.sent
+            .iter()
+            .filter(|(f, t, _)| *f == from && t == to)
+            .map(|(_, _, m)| m.clone())
+            .collect()
+    }
+
+    /// Crashes node `i`: memory gone; what it had sent is still delivered,
+    /// then its peers see it disconnect; what was on its way to it is lost.
+    /// It restarts from its store at once and reconnects.
+    pub fn crash_node(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        node.manager = None;
+        let lost: Vec<RequestId> = std::mem::take(&mut node.asked).into_iter().collect();
+        node.lost.extend(lost);
+        for ((from, to), queue) in self.links.iter_mut() {
+            if *to == i {
+                queue.clear();
+            } else if *from == i && link_is_up(queue) {
+                queue.push_back(Delivery::Disconnected);
+            }
+        }
+        self.start(i);
+        let peers: Vec<(usize, usize)> = self
+            .peerings
+            .iter()
+            .filter(|(a, b)| *a == i || *b == i)
+            .copied()
+            .collect();
+        for (a, b) in peers {
+            self.open_link(a, b);
+        }
+    }
+
+    /// Is `txid` in the chain (mempool or a block of the active chain)?
+    pub fn on_chain(&self, txid: &Txid) -> bool {
+        self.chain.transaction(txid).ok().flatten().is_some()
+    }
+
+    /// Checks the invariants that must hold at any instant:
+    /// * no coin is locked without an open awaiting `funding_signed`;
+    /// * no abandoned funding transaction reached the chain;
+    /// * both sides agree on every channel whose funding is on chain;
+    /// * each wallet plus its channels holds what went in, minus fees.
+    pub fn check_invariants(&self, initial: &[Amount]) {
+        let mut funded_by: BTreeMap<ChannelId, (usize, ChannelRecord)> = BTreeMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let Some(manager) = &node.manager else {
+                continue;
+            };
+            // Locks only under an open in flight.
+            let in_flight: BTreeSet<bitcoin::OutPoint> = manager
+                .channels()
+                .filter_map(|c| match &c.phase {
+                    ChannelPhase::AwaitingFundingSigned { funding_tx, .. } => Some(funding_tx),
+                    _ => None,
+                })
+                .flat_map(|tx| tx.input.iter().map(|i| i.previous_output))
+                .collect();
+            // A lock on an outpoint our own transaction spends is moot (it
+            // is released when a block confirms the spend).
+            let tip = manager.wallet().sync_tip().map_or(0, |t| t.height);
+            let spent: BTreeSet<bitcoin::OutPoint> = manager
+                .wallet()
+                .transactions(tip)
+                .iter()
+                .flat_map(|t| t.raw.input.iter().map(|i| i.previous_output))
+                .collect();
+            for locked in manager.wallet().locked().filter(|o| !spent.contains(o)) {
+                assert!(
+                    in_flight.contains(&locked),
+                    "{}: {locked} is locked without a channel",
+                    node.name
+                );
+            }
+            // Memory and store agree.
+            let stored: BTreeSet<ChannelId> = node
+                .store
+                .channels()
+                .iter()
+                .map(|c| c.channel_id())
+                .collect();
+            let live: BTreeSet<ChannelId> = manager.channels().map(|c| c.channel_id()).collect();
+            assert_eq!(stored, live, "{}: store and memory differ", node.name);
+            for c in manager.channels() {
+                if let Some(f) = c.funded() {
+                    if self.on_chain(&f.funding().txid) {
+                        funded_by
+                            .entry(c.channel_id())
+                            .or_insert_with(|| (i, c.clone()));
+                    }
+                }
+            }
+        }
+        // Abandoned fundings never broadcast.
+        for (txid, opener) in &self.unbroadcast_fundings {
+            if self.on_chain(txid) {
+                if let Some(manager) = &self.nodes[*opener].manager {
+                    assert!(
+                        manager
+                            .channels()
+                            .any(|c| c.funded().is_some_and(|f| f.funding().txid == *txid)),
+                        "{}: funding {txid} is on chain but its channel was abandoned",
+                        self.nodes[*opener].name
+                    );
+                }
+            }
+        }
+        // Both sides know every channel whose funding is on chain.
+        for (id, (i, record)) in &funded_by {
+            let peer = self.index_of(&record.peer);
+            let Some(manager) = &self.nodes[peer].manager else {
+                continue;
+            };
+            let theirs = manager
+                .channels()
+                .find(|c| c.channel_id() == *id)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} has channel {id} on chain, {} does not",
+                        self.nodes[*i].name, self.nodes[peer].name
+                    )
+                });
+            let (ours, theirs) = (record.funded().unwrap(), theirs.funded().unwrap());
+            assert_eq!(ours.funding(), theirs.funding());
+            assert_eq!(ours.phase.setup.capacity, theirs.phase.setup.capacity);
+            assert_ne!(ours.phase.setup.opener, theirs.phase.setup.opener);
+            let (a_local, a_remote, fee) = ours.balances();
+            let (b_local, b_remote, fee_b) = theirs.balances();
+            assert_eq!((a_local, a_remote, fee), (b_remote, b_local, fee_b));
+        }
+        // Conservation: wallet + channel balances + fees paid = what went in.
+        for (i, node) in self.nodes.iter().enumerate() {
+            let Some(manager) = &node.manager else {
+                continue;
+            };
+            let wallet = manager.wallet();
+            let tip = wallet.sync_tip().map_or(0, |t| t.height);
+            let b = wallet.balance(tip);
+            let mut held = b.confirmed + b.unconfirmed + b.immature + b.locked;
+            for tx in wallet.transactions(tip) {
+                if tx.amount.is_negative() {
+                    held += tx.fee.expect("our own transactions have known fees");
+                }
+            }
+            for c in manager.channels() {
+                if let Some(f) = c.funded().filter(|f| self.on_chain(&f.funding().txid)) {
+                    let (local, _, fee) = f.balances();
+                    held += Amount::from_sat(local.0);
+                    if f.is_ours() {
+                        held += Amount::from_sat(fee.0);
+                    }
+                }
+            }
+            let pushed: u64 = self.pushed(i);
+            let expected =
+                (initial[i] + Amount::from_sat(self.received(i))) - Amount::from_sat(pushed);
+            assert_eq!(held, expected, "{}: wallet + channels + fees", node.name);
+        }
+    }
+
+    /// Satoshis node `i` pushed to peers in channels whose funding is on
+    /// chain, plus the rounding the msat balances lose.
+    fn pushed(&self, i: usize) -> u64 {
+        self.channels_on_chain(i)
+            .filter(|f| f.is_ours())
+            .map(|f| f.phase.setup.push.to_sat_floor().0)
+            .sum()
+    }
+
+    /// Satoshis node `i` was pushed.
+    fn received(&self, i: usize) -> u64 {
+        self.channels_on_chain(i)
+            .filter(|f| !f.is_ours())
+            .map(|f| f.phase.setup.push.to_sat_floor().0)
+            .sum()
+    }
+
+    fn channels_on_chain(
+        &self,
+        i: usize,
+    ) -> impl Iterator<Item = rayo_manager::record::FundedChannel> + '_ {
+        self.nodes[i]
+            .manager
+            .iter()
+            .flat_map(|m| m.channels())
+            .filter_map(|c| c.funded().cloned())
+            .filter(|f| self.on_chain(&f.funding().txid))
+    }
+}
+
+fn link_is_up(queue: &VecDeque<Delivery>) -> bool {
+    // A link is up unless the last thing queued on it is a disconnect.
+    !matches!(queue.back(), Some(Delivery::Disconnected))
+}

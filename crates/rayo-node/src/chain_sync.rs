@@ -1,0 +1,269 @@
+//! The chain task: follows the chain through its RPC and feeds the driver
+//! (blocks one at a time with reorgs, the mempool transactions the manager
+//! watches), and carries out the driver's broadcasts. Chain calls (up to
+//! the client's timeout each) happen here, never in the driver.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bitcoin::{BlockHash, Txid};
+use rayo_manager::{Command, Event, Reply, Watch};
+use tokio::sync::{mpsc, watch};
+
+use crate::chain_client::{ChainClient, ChainClientError};
+use crate::driver::{ChainRequest, DriverHandle};
+
+/// How often the chain is polled for new blocks and mempool changes.
+pub const SYNC_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The chain tip as last seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainTip {
+    /// Height.
+    pub height: u32,
+    /// Hash.
+    pub hash: BlockHash,
+}
+
+/// Why one sync round failed (retried next round).
+#[derive(Debug, thiserror::Error)]
+enum SyncError {
+    #[error(transparent)]
+    Chain(#[from] ChainClientError),
+    #[error("the driver stopped")]
+    Stopped,
+}
+
+/// The chain task's state.
+pub struct ChainSync {
+    chain: Arc<ChainClient>,
+    driver: DriverHandle,
+    requests: mpsc::UnboundedReceiver<ChainRequest>,
+    watched_scripts: HashSet<bitcoin::ScriptBuf>,
+    watched_outpoints: HashSet<bitcoin::OutPoint>,
+    /// Mempool transactions already looked at, and those handed over.
+    seen: HashSet<Txid>,
+    delivered: BTreeSet<Txid>,
+    tip: watch::Sender<Option<ChainTip>>,
+}
+
+impl ChainSync {
+    /// A chain task on `chain` feeding `driver`; `tip` publishes the chain's
+    /// tip for `getinfo`.
+    pub fn new(
+        chain: Arc<ChainClient>,
+        driver: DriverHandle,
+        requests: mpsc::UnboundedReceiver<ChainRequest>,
+        tip: watch::Sender<Option<ChainTip>>,
+    ) -> Self {
+        Self {
+            chain,
+            driver,
+            requests,
+            watched_scripts: HashSet::new(),
+            watched_outpoints: HashSet::new(),
+            seen: HashSet::new(),
+            delivered: BTreeSet::new(),
+            tip,
+        }
+    }
+
+    /// One round now, then every [`SYNC_INTERVAL`], serving requests in
+    /// between; logs (does not fail on) chain outages. Ends when the driver
+    /// does.
+    pub async fn run(mut self) {
+        let mut ticker = tokio::time::interval(SYNC_INTERVAL);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_error: Option<String> = None;
+        loop {
+            tokio::select! {
+                request = self.requests.recv() => match request {
+                    Some(request) => {
+                        if self.serve(request).await.is_err() {
+                            return;
+                        }
+                    }
+                    None => return,
+                },
+                _ = ticker.tick() => match self.sync_once().await {
+                    Ok(()) => {
+                        if last_error.take().is_some() {
+                            tracing::info!("chain reachable again");
+                        }
+                    }
+                    Err(SyncError::Stopped) => return,
+                    Err(e) => {
+                        let text = e.to_string();
+                        if last_error.as_deref() != Some(&text) {
+                            tracing::warn!(error = %text, "chain sync failed; retrying");
+                        }
+                        last_error = Some(text);
+                    }
+                },
+            }
+        }
+    }
+
+    /// One sync round now (before the daemon says it is ready).
+    pub async fn sync_now(&mut self) -> Result<(), String> {
+        self.sync_once().await.map_err(|e| e.to_string())
+    }
+
+    async fn serve(&mut self, request: ChainRequest) -> Result<(), SyncError> {
+        match request {
+            ChainRequest::Watch(Watch::Script(script)) => {
+                self.watched_scripts.insert(script);
+            }
+            ChainRequest::Watch(Watch::Outpoint(outpoint)) => {
+                self.watched_outpoints.insert(outpoint);
+                // A peer may name a transaction that confirmed long ago:
+                // tell the manager where, since no new block will.
+                match self.already_confirmed(outpoint.txid).await {
+                    Ok(Some(event)) => self.event(event).await?,
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::debug!(%outpoint, error = %e, "cannot look up a watched funding")
+                    }
+                }
+            }
+            ChainRequest::Broadcast { tx, report } => {
+                let txid = tx.compute_txid();
+                let result = match self.chain.broadcast(&tx).await {
+                    Ok(_) => Ok(()),
+                    Err(ChainClientError::Rpc { message, .. }) => Err(message),
+                    Err(e) => Err(e.to_string()),
+                };
+                if let Err(reason) = &result {
+                    tracing::debug!(%txid, %reason, "broadcast refused");
+                }
+                if report {
+                    self.driver
+                        .chain_event(Event::BroadcastResult { txid, result })
+                        .await
+                        .map_err(|_| SyncError::Stopped)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Event::TransactionConfirmed`] for `txid` if it is in a block.
+    async fn already_confirmed(&self, txid: Txid) -> Result<Option<Event>, ChainClientError> {
+        let Some((hash, height)) = self.chain.transaction_block(txid).await? else {
+            return Ok(None);
+        };
+        let block = self.chain.block(hash).await?;
+        let found = block
+            .txdata
+            .into_iter()
+            .enumerate()
+            .find(|(_, tx)| tx.compute_txid() == txid);
+        Ok(found.and_then(|(index, tx)| {
+            u32::try_from(index)
+                .ok()
+                .map(|tx_index| Event::TransactionConfirmed {
+                    tx,
+                    height,
+                    tx_index,
+                })
+        }))
+    }
+
+    /// Brings the manager to the chain's tip, one block at a time, stepping
+    /// back over reorgs; then hands over the watched mempool transactions.
+    async fn sync_once(&mut self) -> Result<(), SyncError> {
+        let info = self.chain.chain_info().await?;
+        self.tip.send_replace(Some(ChainTip {
+            height: info.blocks,
+            hash: info.bestblockhash,
+        }));
+        loop {
+            let ours = match self.driver.call(Command::SyncTip).await {
+                Ok(Reply::SyncTip(tip)) => tip,
+                _ => return Err(SyncError::Stopped),
+            };
+            let next = match ours {
+                // A new wallet starts at the tip it was born at.
+                None => info.blocks,
+                Some(tip) if tip.hash == info.bestblockhash => break,
+                Some(tip) => match tip.height.checked_add(1) {
+                    Some(next) => next,
+                    None => break,
+                },
+            };
+            if let Some(tip) = ours {
+                // Our tip left the best chain (or the chain got shorter):
+                // step back one block.
+                let still_there = next <= info.blocks + 1
+                    && self.chain.block_hash(tip.height).await.ok() == Some(tip.hash);
+                if !still_there {
+                    self.event(Event::BlocksDisconnected {
+                        height: tip.height.saturating_sub(1),
+                    })
+                    .await?;
+                    continue;
+                }
+                if next > info.blocks {
+                    break;
+                }
+            }
+            let block = self.chain.block(self.chain.block_hash(next).await?).await?;
+            self.event(Event::BlockConnected {
+                height: next,
+                block,
+            })
+            .await?;
+        }
+        self.sync_mempool().await
+    }
+
+    async fn sync_mempool(&mut self) -> Result<(), SyncError> {
+        let txids: HashSet<Txid> = self.chain.mempool().await?.into_iter().collect();
+        let unseen: Vec<Txid> = txids
+            .iter()
+            .filter(|t| !self.seen.contains(*t))
+            .copied()
+            .collect();
+        for txid in unseen {
+            let Some(tx) = self.chain.transaction(txid).await? else {
+                continue;
+            };
+            self.seen.insert(txid);
+            let watched = tx
+                .output
+                .iter()
+                .any(|o| self.watched_scripts.contains(&o.script_pubkey))
+                || tx
+                    .input
+                    .iter()
+                    .any(|i| self.watched_outpoints.contains(&i.previous_output));
+            if watched {
+                self.delivered.insert(txid);
+                self.event(Event::MempoolTransaction { tx }).await?;
+            }
+        }
+        // Handed-over transactions that left the mempool: confirmed ones are
+        // already in a block the manager has; the others were replaced or
+        // evicted.
+        let gone: Vec<Txid> = self
+            .delivered
+            .iter()
+            .filter(|t| !txids.contains(*t))
+            .copied()
+            .collect();
+        for txid in gone {
+            self.delivered.remove(&txid);
+            self.event(Event::MempoolDropped { txid }).await?;
+        }
+        self.seen.retain(|t| txids.contains(t));
+        Ok(())
+    }
+
+    async fn event(&self, event: Event) -> Result<(), SyncError> {
+        self.driver
+            .chain_event(event)
+            .await
+            .map_err(|_| SyncError::Stopped)
+    }
+}
