@@ -38,24 +38,42 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// A child's stdout, read line by line on a thread of its own, so a test
+/// can wait for one line now and another later.
+pub struct StdoutLines(mpsc::Receiver<String>);
+
+impl StdoutLines {
+    /// Takes `child`'s (piped) stdout.
+    pub fn of(child: &mut Child) -> StdoutLines {
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        StdoutLines(rx)
+    }
+
+    /// Waits (up to 60 s) for a line starting with `prefix` and returns it;
+    /// earlier lines are skipped.
+    pub fn wait_for(&self, prefix: &str) -> String {
+        loop {
+            let line = self
+                .0
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no `{prefix}` line within 60 s"));
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+}
+
 /// Waits (up to 60 s) for `child` to print a stdout line starting with
 /// `prefix`, its ready line, and returns it. Earlier lines are skipped.
 pub fn ready_line(child: &mut Child, prefix: &str) -> String {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no `{prefix}` line within 60 s"));
-        if line.starts_with(prefix) {
-            return line;
-        }
-    }
+    StdoutLines::of(child).wait_for(prefix)
 }
 
 /// A free TCP port on loopback (bound then released).

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::{binary, free_port, ready_line, ChainDaemon};
+use crate::{binary, free_port, ChainDaemon, StdoutLines};
 
 /// A running `rayod`, killed when dropped.
 pub struct NodeDaemon {
@@ -15,9 +15,17 @@ pub struct NodeDaemon {
     pub p2p: String,
     /// Its REST address (`127.0.0.1:port`).
     pub rest: String,
-    /// Its node id, from the ready line.
+    /// Its node id, from the ready line (empty while it waits for its
+    /// wallet).
     pub pubkey: String,
+    /// The rest of its stdout.
+    lines: StdoutLines,
 }
+
+/// The line `rayod` prints once it runs.
+const READY: &str = "rayod ready: node ";
+/// The line `rayod` prints while it waits for `rayo create`/`rayo unlock`.
+const WAITING: &str = "rayod waiting for its wallet";
 
 /// How to start a `rayod`, beyond its flags.
 #[derive(Debug, Default, Clone)]
@@ -28,6 +36,10 @@ pub struct StartOptions {
     /// Where to write the daemon's log (its stderr), so a test can read it;
     /// by default it goes to the test's stderr.
     pub log_file: Option<PathBuf>,
+    /// Start without `--noseedbackup`: the node waits for its wallet
+    /// (`rayo create`/`rayo unlock`, see [`NodeDaemon::wait_ready`]) unless
+    /// `extra_args` give it a password file.
+    pub locked: bool,
 }
 
 impl NodeDaemon {
@@ -85,25 +97,48 @@ impl NodeDaemon {
             .args(["--bitcoind.rpchost", &format!("127.0.0.1:{}", chain.port)])
             .arg("--bitcoind.rpccookie")
             .arg(chain.cookie_path())
-            .arg("--noseedbackup")
+            .args((!options.locked).then_some("--noseedbackup"))
             .args(extra_args)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
             .expect("starting rayod");
-        let line = ready_line(&mut child, "rayod ready: node ");
-        let pubkey = line["rayod ready: node ".len()..]
-            .split('@')
-            .next()
-            .expect("pubkey@addr")
-            .to_owned();
-        NodeDaemon {
+        let lines = StdoutLines::of(&mut child);
+        let mut node = NodeDaemon {
             child: Some(child),
             datadir: datadir.to_owned(),
             p2p,
             rest,
-            pubkey,
+            pubkey: String::new(),
+            lines,
+        };
+        let waits = options.locked
+            && !extra_args
+                .iter()
+                .any(|a| a.starts_with("--wallet-unlock-password-file"));
+        if waits {
+            node.lines.wait_for(WAITING);
+        } else {
+            node.wait_ready();
         }
+        node
+    }
+
+    /// Waits for the ready line (after `rayo create`/`rayo unlock`) and
+    /// reads the node id from it.
+    pub fn wait_ready(&mut self) {
+        let line = self.lines.wait_for(READY);
+        self.pubkey = line[READY.len()..]
+            .split('@')
+            .next()
+            .expect("pubkey@addr")
+            .to_owned();
+    }
+
+    /// Waits for the daemon to exit and returns its status.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        child.wait().expect("waiting for rayod")
     }
 
     /// A REST client pinned to the node's certificate, with its token.

@@ -174,6 +174,7 @@ fn the_listener_survives_running_out_of_file_descriptors() {
         &StartOptions {
             max_open_files: Some(64),
             log_file: Some(log.clone()),
+            ..StartOptions::default()
         },
     );
     rest_answers(&node, Duration::from_secs(10));

@@ -26,22 +26,19 @@ impl AddressError {
 
 /// Checks a node identity public key as typed: 33 bytes compressed, hex.
 pub fn check_pubkey(key: &str) -> Result<(), AddressError> {
-    let hex = key.len() == 66 && key.bytes().all(|b| b.is_ascii_hexdigit());
-    if hex && (key.starts_with("02") || key.starts_with("03")) {
-        Ok(())
-    } else {
-        Err(AddressError::new(format!(
-            "`{key}` is not a node public key: expected 66 hex characters starting with 02 or 03 \
-             (a node's identity_pubkey from getinfo)"
-        )))
-    }
+    pubkey_bytes(key).map(drop)
 }
 
-/// The 33 bytes of a node public key typed as hex (checked with
-/// [`check_pubkey`]), as `OpenChannelRequest.node_pubkey` carries them.
+/// The 33 bytes of a node public key typed as hex (checked as
+/// [`check_pubkey`] does), as `OpenChannelRequest.node_pubkey` carries them.
 pub fn pubkey_bytes(key: &str) -> Result<Vec<u8>, AddressError> {
-    check_pubkey(key)?;
-    hex::decode(key).map_err(|e| AddressError::new(format!("`{key}`: {e}")))
+    match hex::decode(key) {
+        Ok(bytes) if bytes.len() == 33 && matches!(bytes[0], 0x02 | 0x03) => Ok(bytes),
+        _ => Err(AddressError::new(format!(
+            "`{key}` is not a node public key: expected 66 hex characters starting with 02 or 03 \
+             (a node's identity_pubkey from getinfo)"
+        ))),
+    }
 }
 
 /// Splits `<pubkey>@<host>[:port]` (IPv6 as `[::1]:9735`), checking both
@@ -197,6 +194,8 @@ mod tests {
         assert_eq!(upper, bytes);
         assert!(pubkey_bytes("02").is_err());
         assert!(pubkey_bytes(&format!("02{}", "g".repeat(64))).is_err());
+        // 33 bytes, but not a compressed key's prefix.
+        assert!(pubkey_bytes(&format!("04{}", &PK[2..])).is_err());
         assert!(check_pubkey(PK).is_ok());
     }
 }

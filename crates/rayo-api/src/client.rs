@@ -21,6 +21,10 @@ use crate::types::{
     OpenChannelRequest, PendingChannelsResponse, SendCoinsRequest, SendCoinsResponse, Status,
     StopRequest, StopResponse, TransactionDetails, WalletBalanceResponse,
 };
+use crate::types::{
+    GenSeedResponse, InitWalletRequest, InitWalletResponse, UnlockWalletRequest,
+    UnlockWalletResponse,
+};
 
 /// The header lnd's REST gateway reads the macaroon from; Rayo reads its
 /// access token from it.
@@ -286,6 +290,24 @@ impl Client {
     /// `POST /v1/stop`: ask the node to shut down.
     pub fn stop(&self) -> Result<StopResponse, ClientError> {
         self.send("POST", "/v1/stop", Some(&StopRequest {}))
+    }
+
+    /// `GET /v1/genseed`: fresh seed words for `rayo create`.
+    pub fn gen_seed(&self) -> Result<GenSeedResponse, ClientError> {
+        self.get("/v1/genseed", &[])
+    }
+
+    /// `POST /v1/initwallet`: creates the wallet of a node waiting for one.
+    pub fn init_wallet(&self, req: &InitWalletRequest) -> Result<InitWalletResponse, ClientError> {
+        self.send("POST", "/v1/initwallet", Some(req))
+    }
+
+    /// `POST /v1/unlockwallet`: unlocks a node waiting for its password.
+    pub fn unlock_wallet(
+        &self,
+        req: &UnlockWalletRequest,
+    ) -> Result<UnlockWalletResponse, ClientError> {
+        self.send("POST", "/v1/unlockwallet", Some(req))
     }
 
     fn get<T: DeserializeOwned>(

@@ -217,6 +217,21 @@ fn port_free(port: u16) -> bool {
     std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
 
+/// Whether `port` is free, or becomes free within a few seconds: a daemon
+/// that just died may take a moment to release its sockets.
+fn port_frees_up(port: u16) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if port_free(port) {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// Ports for the chain and each node's p2p and REST listeners, in that
 /// order: the previous run's where still free, so that nodes which saved
 /// each other's addresses (after `connect`) reconnect after `down` and `up`;
@@ -612,7 +627,7 @@ fn restart_dead(net: &mut NetworkFile, cmd: &str) -> Result<Vec<String>, String>
     let mut restarted = Vec::new();
     if !net.chain.is_alive() {
         let what = "the chain (rayo-chaind)";
-        if !port_free(net.chain.rpcport) {
+        if !port_frees_up(net.chain.rpcport) {
             return Err(taken(net.chain.rpcport, what));
         }
         let chaind = sibling_binary("rayo-chaind")?;
@@ -637,7 +652,7 @@ fn restart_dead(net: &mut NetworkFile, cmd: &str) -> Result<Vec<String>, String>
                 *port = port_of(addr).ok_or_else(|| {
                     format!("cannot restart {what}: its recorded address `{addr}` has no port")
                 })?;
-                if !port_free(*port) {
+                if !port_frees_up(*port) {
                     return Err(taken(*port, &what));
                 }
             }

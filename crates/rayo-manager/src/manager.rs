@@ -207,6 +207,12 @@ impl Manager {
             Event::PeerConnected { peer, features } => self.peer_connected(peer, features),
             Event::PeerDisconnected { peer } => self.peer_disconnected(peer),
             Event::PeerMessage { peer, message } => {
+                // Every log line about this message names the channel.
+                let span = tracing::info_span!("channel", channel_id = tracing::field::Empty);
+                if let Some(id) = crate::open::channel_of(&message) {
+                    span.record("channel_id", tracing::field::display(id));
+                }
+                let _entered = span.enter();
                 if let Err(fault) = self.on_message(peer, message) {
                     self.answer_fault(peer, fault);
                 }

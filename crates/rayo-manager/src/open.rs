@@ -23,6 +23,21 @@ use crate::record::{ChannelPhase, ChannelRecord, Failure, FundedChannel};
 /// (`funding.MinChanFundingSize`), so peers' defaults accept it.
 pub const MIN_CHANNEL_SIZE: Sat = Sat(20_000);
 
+/// The channel a message is about (temporary id before `funding_signed`).
+pub(crate) fn channel_of(message: &Message) -> Option<ChannelId> {
+    match message {
+        Message::OpenChannel(m) => Some(m.temporary_channel_id),
+        Message::AcceptChannel(m) => Some(m.temporary_channel_id),
+        Message::FundingCreated(m) => Some(m.temporary_channel_id),
+        Message::FundingSigned(m) => Some(m.channel_id),
+        Message::ChannelReady(m) => Some(m.channel_id),
+        Message::ChannelReestablish(m) => Some(m.channel_id),
+        Message::Error(m) => Some(m.channel_id),
+        Message::Warning(m) => Some(m.channel_id),
+        _ => None,
+    }
+}
+
 fn unknown(channel_id: ChannelId, message: &'static str) -> PeerFault {
     PeerFault::new(channel_id, FaultKind::UnknownChannel { message })
 }

@@ -49,10 +49,21 @@ pub struct Config {
     /// Chain RPC cookie file (instead of user and password).
     #[arg(long = "bitcoind.rpccookie")]
     pub bitcoind_rpccookie: Option<PathBuf>,
-    /// Development mode, as lnd's: do not show the seed at creation; write
-    /// its words to `<datadir>/seed.txt` (mode 0600) instead.
+    /// Development mode, as lnd's: create the wallet at first start without
+    /// asking (its words go to `<datadir>/seed.txt`, mode 0600) and encrypt
+    /// the seed with a published dev password, so the node starts
+    /// without `rayo create`/`rayo unlock`. Never for real funds.
     #[arg(long)]
     pub noseedbackup: bool,
+    /// Unlock the wallet at startup with the password in this file (lnd's
+    /// flag; trailing newlines are trimmed) instead of waiting for
+    /// `rayo unlock`.
+    #[arg(long = "wallet-unlock-password-file", value_name = "PATH")]
+    pub wallet_unlock_password_file: Option<PathBuf>,
+    /// With --wallet-unlock-password-file: create the wallet with that
+    /// password if there is none yet (lnd's flag).
+    #[arg(long = "wallet-unlock-allow-create")]
+    pub wallet_unlock_allow_create: bool,
     /// Smallest inbound channel accepted, in satoshis (lnd's flag).
     #[arg(long, default_value_t = 20_000)]
     pub minchansize: u64,

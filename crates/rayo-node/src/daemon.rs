@@ -14,7 +14,7 @@
 //! logged and ends the process with a non-zero status (see `main.rs`), so
 //! half a node never keeps running.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +22,6 @@ use anyhow::Context;
 use bitcoin::secp256k1::Secp256k1;
 use rayo_channel::establish::ChannelPolicy;
 use rayo_manager::{Manager, ManagerConfig};
-use rayo_wallet::Seed;
 use rayo_wire::bitcoin::constants::ChainHash;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinSet;
@@ -33,18 +32,10 @@ use crate::config::Config;
 use crate::driver::Driver;
 use crate::peers::{PeerSettings, Peers};
 use crate::rest::{Api, NodeInfo};
-use crate::store::{NodeStore, SqliteNodeStore, StoreHandle};
+use crate::store::{SqliteNodeStore, StoreHandle};
 
 /// How often saved peers that are not connected are dialled again.
 pub const RECONNECT_INTERVAL: Duration = Duration::from_secs(5);
-
-/// What first start created: the words to show the user once.
-pub struct NewSeed {
-    /// The 24 words.
-    pub words: String,
-    /// Where they were written, with `--noseedbackup`.
-    pub file: Option<PathBuf>,
-}
 
 /// Opens the database in `datadir`, private: the file is created 0600 (so
 /// SQLite's WAL and SHM files are too) and an existing one that others can
@@ -54,40 +45,6 @@ fn open_store(datadir: &Path) -> anyhow::Result<SqliteNodeStore> {
     crate::secrets::create_private_file(&path)?;
     crate::secrets::check_database_files(&path)?;
     Ok(SqliteNodeStore::open(&path)?)
-}
-
-/// The seed from the store, or a new one (shown once; with
-/// `--noseedbackup` written to `seed.txt`, mode 0600).
-fn load_or_create_seed(
-    store: &mut SqliteNodeStore,
-    config: &Config,
-    datadir: &Path,
-) -> anyhow::Result<(Seed, Option<NewSeed>)> {
-    if let Some(words) = store.seed()? {
-        let words = String::from_utf8(words).context("the stored seed is not UTF-8 text")?;
-        return Ok((Seed::from_mnemonic(&words, "")?, None));
-    }
-    let seed = Seed::generate(crate::entropy::random_32()?);
-    let words = seed.mnemonic().to_string();
-    let file = if config.noseedbackup {
-        let path = datadir.join("seed.txt");
-        write_private(&path, format!("{words}\n").as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Some(path)
-    } else {
-        None
-    };
-    store.save_seed(words.as_bytes())?;
-    Ok((seed, Some(NewSeed { words, file })))
-}
-
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(data)
 }
 
 /// The manager's settings from the flags.
@@ -116,36 +73,8 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     if lock.try_lock().is_err() {
         anyhow::bail!("another rayod is using {}", datadir.display());
     }
-    let mut store = open_store(&datadir).context("cannot open the node's database")?;
-    let (seed, new_seed) = load_or_create_seed(&mut store, &config, &datadir)?;
-    if let Some(seed) = new_seed {
-        match seed.file {
-            Some(path) => println!(
-                "rayod: new wallet seed written to {} (--noseedbackup)",
-                path.display()
-            ),
-            None => {
-                println!(
-                    "!!! NEW WALLET SEED: write these 24 words down; they are shown only once !!!"
-                );
-                println!("{}", seed.words);
-                println!("!!! END OF SEED !!!");
-            }
-        }
-    }
+    let store = open_store(&datadir).context("cannot open the node's database")?;
     let network = config.network;
-    let master = seed.master_key(network)?;
-    let node_secret = rayo_wallet::node_secret(&master)?;
-    let node_id = node_secret.public_key(&Secp256k1::signing_only());
-    let stored = store.load().context("cannot read the node's state")?;
-    let (manager, startup) = Manager::restore(
-        manager_config(&config),
-        master,
-        stored,
-        crate::entropy::unix_now(),
-    )
-    .context("cannot restore the wallet")?;
-
     let hosts: Vec<String> = config.externalip.iter().cloned().collect();
     let (tls_config, _) =
         crate::tls::load_or_create_tls(&datadir, &hosts).context("TLS certificate")?;
@@ -154,12 +83,48 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         crate::entropy::random_32()?,
     )
     .context("access token")?;
+    let store = StoreHandle::spawn(Box::new(store))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        let unlocked = tokio::select! {
+            unlocked = crate::unlocker::obtain_seed(
+                &config,
+                &store,
+                config.restlisten,
+                Arc::clone(&tls_config),
+                &token,
+            ) => unlocked?,
+            _ = shutdown_signal() => {
+                tracing::info!("rayod stopped before its wallet was unlocked");
+                return Ok(());
+            }
+        };
+        if let Some(words) = &unlocked.new_words {
+            println!(
+                "!!! NEW WALLET SEED: write these 24 words down; they are shown only once !!!"
+            );
+            println!("{words}");
+            println!("!!! END OF SEED !!!");
+        }
+        let master = unlocked.seed.master_key(network)?;
+        let node_secret = rayo_wallet::node_secret(&master)?;
+        let node_id = node_secret.public_key(&Secp256k1::signing_only());
+        let stored = store
+            .run(|s| s.load())
+            .await
+            .context("cannot read the node's state")?;
+        let (manager, startup) = Manager::restore(
+            manager_config(&config),
+            master,
+            stored,
+            crate::entropy::unix_now(),
+        )
+        .context("cannot restore the wallet")?;
+
         let p2p = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen for peers on {}", config.listen))?;
@@ -176,7 +141,6 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         };
         let init = crate::connection::default_init(ChainHash::using_genesis_block(network));
         let (peers, inbox) = Peers::new(node_secret, init, settings);
-        let store = StoreHandle::spawn(Box::new(store))?;
         let chain = ChainClient::new(&config.chain_host(), config.chain_auth());
         let (chain_requests, chain_queue) = mpsc::unbounded_channel();
         let (driver, handle, inputs) =
@@ -186,7 +150,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
             ChainSync::new(Arc::clone(&chain), handle.clone(), chain_queue, tip_tx);
         let stop = Arc::new(Notify::new());
 
-        let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
+        let mut tasks: JoinSet<Supervised> = JoinSet::new();
         tasks.spawn(async move {
             (
                 "driver",
@@ -244,21 +208,36 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         println!(
             "rayod ready: node {node_id}@{p2p_addr}, REST https://{rest_addr}, network {network}"
         );
-        tokio::select! {
-            served = server => {
-                served.context("the REST server failed")?;
-                tracing::info!("rayod stopped");
-                Ok(())
-            }
-            Some(ended) = tasks.join_next() => {
-                let (name, result) = ended.context("a task panicked")?;
-                match result {
-                    Ok(()) => anyhow::bail!("the {name} task ended unexpectedly"),
-                    Err(e) => Err(e.context(format!("the {name} task failed"))),
-                }
-            }
-        }
+        supervise(server, &mut tasks).await
     })
+}
+
+/// A supervised task: its name and how it ended.
+pub type Supervised = (&'static str, anyhow::Result<()>);
+
+/// Waits until `server` ends (a clean stop: `rayo stop` or a signal) or any
+/// of `tasks` ends, which is a failure whether it returned, failed or
+/// panicked: the daemon stops rather than run without it.
+pub async fn supervise(
+    server: tokio::task::JoinHandle<()>,
+    tasks: &mut JoinSet<Supervised>,
+) -> anyhow::Result<()> {
+    tokio::select! {
+        served = server => {
+            served.context("the REST server failed")?;
+            tracing::info!("rayod stopped");
+            Ok(())
+        }
+        Some(ended) = tasks.join_next() => {
+            let (name, result) = ended.context("a task panicked")?;
+            let error = match result {
+                Ok(()) => anyhow::anyhow!("the {name} task ended unexpectedly"),
+                Err(e) => e.context(format!("the {name} task failed")),
+            };
+            tracing::error!(error = %format!("{error:#}"), "stopping");
+            Err(error)
+        }
+    }
 }
 
 /// Keeps dialling saved peers that are not connected; each peer's failure
@@ -293,7 +272,7 @@ async fn reconnect_loop(peers: Arc<Peers>, store: StoreHandle) {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -312,4 +291,47 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idle_server() -> tokio::task::JoinHandle<()> {
+        tokio::spawn(std::future::pending())
+    }
+
+    #[tokio::test]
+    async fn a_panicking_task_stops_the_daemon_with_an_error() {
+        let mut tasks: JoinSet<Supervised> = JoinSet::new();
+        tasks.spawn(std::future::pending());
+        tasks.spawn(async { panic!("a bug") });
+        let error = supervise(idle_server(), &mut tasks).await.unwrap_err();
+        assert!(format!("{error:#}").contains("panicked"), "{error:#}");
+    }
+
+    #[tokio::test]
+    async fn a_task_that_ends_or_fails_stops_the_daemon_with_an_error() {
+        let mut tasks: JoinSet<Supervised> = JoinSet::new();
+        tasks.spawn(async { ("chain sync", Ok(())) });
+        let error = supervise(idle_server(), &mut tasks).await.unwrap_err();
+        assert!(
+            error.to_string().contains("chain sync task ended"),
+            "{error:#}"
+        );
+        let mut tasks: JoinSet<Supervised> = JoinSet::new();
+        tasks.spawn(async { ("driver", Err(anyhow::anyhow!("disk full"))) });
+        let error = supervise(idle_server(), &mut tasks).await.unwrap_err();
+        assert!(
+            format!("{error:#}").contains("driver task failed: disk full"),
+            "{error:#}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_clean_stop_is_ok() {
+        let mut tasks: JoinSet<Supervised> = JoinSet::new();
+        tasks.spawn(std::future::pending());
+        supervise(tokio::spawn(async {}), &mut tasks).await.unwrap();
+    }
 }

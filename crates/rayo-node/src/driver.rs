@@ -164,7 +164,7 @@ impl Driver {
                 },
                 _ = ticker.tick() => Event::Tick,
             };
-            let span = tracing::debug_span!("event", peer = tracing::field::Empty);
+            let span = tracing::info_span!("event", peer = tracing::field::Empty);
             if let Event::PeerConnected { peer, .. }
             | Event::PeerMessage { peer, .. }
             | Event::PeerDisconnected { peer } = &event

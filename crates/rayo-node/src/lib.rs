@@ -9,7 +9,8 @@
 //! * [`peers`] and [`connection`]: BOLT 8 connections, per-peer queues.
 //! * [`rest`] and [`tls`]: lnd's REST API over TLS.
 //! * [`store`]: the `NodeStore` trait, SQLite, the store thread.
-//! * [`secrets`]: seed encryption and private files.
+//! * [`secrets`] and [`unlocker`]: the seed encrypted at rest, and how the
+//!   node gets its password (dev mode, a password file, `rayo unlock`).
 //! * [`chain_client`], [`config`], [`entropy`].
 
 pub mod chain_client;
@@ -24,3 +25,4 @@ pub mod rest;
 pub mod secrets;
 pub mod store;
 pub mod tls;
+pub mod unlocker;

@@ -128,9 +128,6 @@ const MIN_PERIOD: Duration = Duration::from_millis(10);
 /// Why a peer operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PeerError {
-    /// The address is not `pubkey@host:port`.
-    #[error("invalid peer address {0:?}: expected <pubkey>@<host>:<port>")]
-    BadAddress(String),
     /// That is our own node id.
     #[error("cannot connect to self")]
     SelfConnection,
@@ -264,25 +261,6 @@ fn fresh_ephemeral() -> Result<SecretKey, PeerError> {
             return Ok(key);
         }
     }
-}
-
-/// Splits `pubkey@host:port` (port defaults to 9735, as lncli's).
-pub fn parse_peer_address(s: &str) -> Result<(PublicKey, String), PeerError> {
-    let bad = || PeerError::BadAddress(s.to_owned());
-    let (key, host) = s.split_once('@').ok_or_else(bad)?;
-    let key: PublicKey = key.parse().map_err(|_| bad())?;
-    if host.is_empty() {
-        return Err(bad());
-    }
-    let host = if host
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    {
-        host.to_owned()
-    } else {
-        format!("{host}:9735")
-    };
-    Ok((key, host))
 }
 
 // ---------------------------------------------------------------------------
@@ -1221,19 +1199,6 @@ mod tests {
     use rayo_wire::message::ErrorMessage;
     use tokio::io::AsyncReadExt;
     use tokio::net::TcpSocket;
-
-    #[test]
-    fn peer_addresses_parse_like_lncli() {
-        let key = "028d7500dd4c12685d1f568b4c2b5048e8534b873319f3a8daa612b469132ec7f7";
-        let (k, host) = parse_peer_address(&format!("{key}@127.0.0.1:9736")).unwrap();
-        assert_eq!(k.to_string(), key);
-        assert_eq!(host, "127.0.0.1:9736");
-        let (_, host) = parse_peer_address(&format!("{key}@localhost")).unwrap();
-        assert_eq!(host, "localhost:9735");
-        for bad in ["", "nokey", "02zz@1.2.3.4:1", &format!("{key}@"), key] {
-            assert!(parse_peer_address(bad).is_err(), "{bad}");
-        }
-    }
 
     fn key(byte: u8) -> SecretKey {
         SecretKey::from_slice(&[byte; 32]).unwrap()

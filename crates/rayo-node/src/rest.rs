@@ -107,7 +107,7 @@ impl From<CommandError> for ApiError {
 impl From<PeerError> for ApiError {
     fn from(e: PeerError) -> Self {
         let code = match &e {
-            PeerError::BadAddress(_) | PeerError::SelfConnection => GrpcCode::InvalidArgument,
+            PeerError::SelfConnection => GrpcCode::InvalidArgument,
             PeerError::NotConnected(_) => GrpcCode::NotFound,
             _ => GrpcCode::Unavailable,
         };

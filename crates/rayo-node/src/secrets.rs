@@ -323,6 +323,12 @@ pub fn encrypt_seed_with_params(
     Ok(blob)
 }
 
+/// Whether stored seed bytes are an [`encrypt_seed`] blob (rather than the
+/// plaintext words older Rayo versions stored, which are migrated).
+pub fn is_encrypted_seed(blob: &[u8]) -> bool {
+    blob.starts_with(&MAGIC)
+}
+
 /// Decrypts a blob of [`encrypt_seed`]. A damaged or hostile blob gives
 /// [`SecretsError::Corrupt`] before any key derivation (and so before any
 /// large allocation); a good blob with another password gives

@@ -58,6 +58,9 @@ pub trait NodeStore: Send {
     /// Saves the seed (once, at creation; a second call fails, since it
     /// would orphan the wallet of the first).
     fn save_seed(&mut self, seed: &[u8]) -> Result<(), StoreError>;
+    /// Replaces the stored seed with the same seed in another form (a
+    /// plaintext seed of an older Rayo, encrypted).
+    fn replace_seed(&mut self, seed: &[u8]) -> Result<(), StoreError>;
     /// What the manager restarts from: wallet records in the order
     /// written, every channel, the next key index.
     fn load(&self) -> Result<StoredState, StoreError>;
@@ -135,6 +138,12 @@ impl NodeStore for SqliteNodeStore {
             "INSERT INTO secrets (name, value) VALUES ('seed', ?1)",
             [entropy],
         )?;
+        Ok(())
+    }
+
+    fn replace_seed(&mut self, seed: &[u8]) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE secrets SET value = ?1 WHERE name = 'seed'", [seed])?;
         Ok(())
     }
 

@@ -166,13 +166,13 @@ pub fn load_or_create_token(path: &Path, entropy: [u8; 32]) -> Result<String, Tl
             path: path.to_path_buf(),
             reason: "the token file is empty".into(),
         }),
-        Ok(bytes) => Ok(hex(&bytes)),
+        Ok(bytes) => Ok(hex::encode(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(io_error(dir))?;
             }
             write_atomic(path, &entropy, 0o600)?;
-            Ok(hex(&entropy))
+            Ok(hex::encode(entropy))
         }
         Err(e) => Err(io_error(path)(e)),
     }
@@ -192,15 +192,6 @@ pub fn token_matches(token_hex: &str, presented: &str) -> bool {
         acc | (a.to_ascii_lowercase() ^ b.to_ascii_lowercase())
     });
     diff == 0
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes
-        .iter()
-        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]])
-        .map(char::from)
-        .collect()
 }
 
 /// Writes `bytes` to `path` so that the file appears whole or not at all,

@@ -192,9 +192,8 @@ impl ChannelPoint {
     /// `None` if neither is a 32-byte txid.
     pub fn txid(&self) -> Option<String> {
         if !self.funding_txid_str.is_empty() {
-            let s = &self.funding_txid_str;
-            let valid = s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
-            return valid.then(|| s.to_ascii_lowercase());
+            let bytes = hex::decode(&self.funding_txid_str).ok();
+            return bytes.filter(|b| b.len() == 32).map(hex::encode);
         }
         (self.funding_txid_bytes.len() == 32).then(|| txid_hex(&self.funding_txid_bytes))
     }

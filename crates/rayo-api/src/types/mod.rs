@@ -7,8 +7,8 @@
 //! client keeps working against a newer lnd. Writing emits every field, as lnd
 //! does.
 //!
-//! The types are defined by service (the node as a whole, errors, the wallet,
-//! peers, channels) and all re-exported here, so every one is
+//! The types are defined by service (the node as a whole, errors, the wallet
+//! unlocker, the wallet, peers, channels) and all re-exported here, so every one is
 //! `rayo_api::types::X` whichever file it lives in.
 
 // First: the submodules below define their enums with its macro.
@@ -19,6 +19,7 @@ mod channels;
 mod info;
 mod peers;
 mod status;
+mod unlocker;
 mod wallet;
 
 pub use channels::*;
@@ -26,4 +27,5 @@ pub use info::*;
 pub use peers::*;
 pub use proto_enum::UnknownEnumValue;
 pub use status::*;
+pub use unlocker::*;
 pub use wallet::*;

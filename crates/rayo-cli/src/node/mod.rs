@@ -10,6 +10,7 @@
 mod channels;
 mod connection;
 mod peers;
+mod unlocker;
 mod wallet;
 
 use std::path::Path;
@@ -192,6 +193,25 @@ pub enum NodeCommand {
         #[command(flatten)]
         conn: NodeFlags,
     },
+    /// Create the wallet of a node waiting for one: choose its password,
+    /// then write down the 24 words it shows
+    Create {
+        /// Read the password from standard input (one line) instead of the
+        /// terminal
+        #[arg(long)]
+        stdin: bool,
+        #[command(flatten)]
+        conn: NodeFlags,
+    },
+    /// Unlock the wallet of a node waiting for its password
+    Unlock {
+        /// Read the password from standard input (one line) instead of the
+        /// terminal, as lncli's --stdin
+        #[arg(long)]
+        stdin: bool,
+        #[command(flatten)]
+        conn: NodeFlags,
+    },
 }
 
 /// The connection flags given after the verb.
@@ -216,6 +236,8 @@ fn verb_and_flags(command: &NodeCommand) -> (&'static str, &NodeFlags) {
         NodeCommand::Listchannels { conn, .. } => ("listchannels", conn),
         NodeCommand::Pendingchannels { conn } => ("pendingchannels", conn),
         NodeCommand::Stop { conn } => ("stop", conn),
+        NodeCommand::Create { conn, .. } => ("create", conn),
+        NodeCommand::Unlock { conn, .. } => ("unlock", conn),
     }
 }
 
@@ -236,6 +258,12 @@ enum Request {
     ListChannels(ListChannelsRequest),
     PendingChannels,
     Stop,
+    Create {
+        stdin: bool,
+    },
+    Unlock {
+        stdin: bool,
+    },
 }
 
 fn request(command: NodeCommand) -> Result<Request, String> {
@@ -340,6 +368,8 @@ fn request(command: NodeCommand) -> Result<Request, String> {
         }
         NodeCommand::Pendingchannels { .. } => Request::PendingChannels,
         NodeCommand::Stop { .. } => Request::Stop,
+        NodeCommand::Create { stdin, .. } => Request::Create { stdin },
+        NodeCommand::Unlock { stdin, .. } => Request::Unlock { stdin },
     })
 }
 
@@ -382,6 +412,8 @@ pub fn run(
         }
         Request::PendingChannels => print_json(&client.pending_channels().map_err(fail)?),
         Request::Stop => print_json(&client.stop().map_err(fail)?),
+        Request::Create { stdin } => unlocker::create(&client, stdin, fail),
+        Request::Unlock { stdin } => unlocker::unlock(&client, stdin, fail),
     }
 }
 
@@ -414,6 +446,8 @@ mod tests {
             &["listchannels"],
             &["pendingchannels"],
             &["stop"],
+            &["create"],
+            &["unlock", "--stdin"],
         ] {
             let t = T::try_parse_from(std::iter::once("t").chain(argv.iter().copied())).unwrap();
             let (verb, _) = verb_and_flags(&t.command);

@@ -1,18 +1,18 @@
-//! The client against a real TLS server made with rayo-node's `tls` module,
-//! serving a few lnd-shaped routes.
+//! rayo-api's pinned-certificate [`Client`] against the real TLS server of
+//! [`rayo_node::tls`] (its certificate, token and `serve_tls`), serving a few
+//! lnd-shaped routes; and the `tls` module's own files.
+//!
+//! These tests live here, not in rayo-api, because they need both crates:
+//! rayo-node depends on rayo-api, and rayo-api depends on nothing of the core.
 
-// rayo-node's lib.rs does not export the module yet; compile it here.
-#[path = "../../rayo-node/src/tls.rs"]
-#[allow(dead_code)]
-mod tls;
-
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, Request};
+use axum::extract::{Path as UrlPath, Query, Request};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +25,7 @@ use rayo_api::types::{
     OpenChannelRequest, Status,
 };
 use rayo_api::{Client, ClientError, TOKEN_HEADER};
+use rayo_node::tls;
 use tokio::sync::oneshot;
 
 const PUBKEY: &str = "02a3b7b1f1fbd0f3e6c93cf0c7a6f2c6e7b16f7cd8a2ba7c6ad3f9f7e0c2d4b6a8";
@@ -151,13 +152,8 @@ async fn getinfo() -> Json<GetInfoResponse> {
     })
 }
 
-async fn newaddress(req: Request) -> Response {
-    // axum's Query extractor is not enabled in the workspace; parse by hand.
-    let query = req.uri().query().unwrap_or_default();
-    let kind = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("type="))
-        .unwrap_or("0");
+async fn newaddress(Query(query): Query<HashMap<String, String>>) -> Response {
+    let kind = query.get("type").map_or("0", String::as_str);
     match kind.parse::<AddressType>() {
         Ok(AddressType::NestedPubkeyHash) => Json(NewAddressResponse {
             address: "2N1LGaGg836mqSQqiuUBLfcyGBhyZbremDX".into(),

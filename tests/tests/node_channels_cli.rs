@@ -1,14 +1,11 @@
 //! `rayo openchannel`, `listchannels` and `pendingchannels` run as the real
 //! binary against a fake node: lnd-shaped routes served over TLS with
-//! rayo-node's `tls` module, recording what the CLI sends.
+//! rayo-node's `tls` module (the certificate, token and server rayod uses),
+//! recording what the CLI sends.
 //!
 //! The fake node only checks what goes over the wire and answers canned
-//! replies; channels themselves are tested end to end against rayod.
-
-// rayo-node's lib.rs does not export the module; compile it here.
-#[path = "../../rayo-node/src/tls.rs"]
-#[allow(dead_code, missing_docs)]
-mod tls;
+//! replies; channels themselves are tested end to end against rayod
+//! (node_channel.rs).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -22,6 +19,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use rayo_api::types::{ConnectPeerRequest, ConnectPeerResponse, GrpcCode, Status};
 use rayo_api::TOKEN_HEADER;
+use rayo_e2e::binary;
+use rayo_node::tls;
 
 const PEER: &str = "02a1633cafcc01ebfb6d78e39f687a1f0995c62fc95f51ead10a02ee0be551b5dc";
 const OTHER: &str = "03bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -117,7 +116,7 @@ fn app(token: String, seen: Seen) -> Router {
                 // lnd's answer: the txid bytes only (a oneof), internal order.
                 json(r#"{"funding_txid_bytes": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "output_index": 1}"#)
             })
-            // Two channels whatever the query: the CLI filters too.
+            // Two channels whatever the query: this fake node applies no filters.
             .get(|| async {
                 json(
                     r#"{"channels": [
@@ -172,7 +171,7 @@ fn app(token: String, seen: Seen) -> Router {
 
 /// Runs `rayo --datadir DIR --rpcserver ADDR <args>`.
 fn rayo(datadir: &Path, node: &FakeNode, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rayo"))
+    Command::new(binary("rayo"))
         .arg("--datadir")
         .arg(datadir)
         .args(["--rpcserver", &node.rpcserver])
