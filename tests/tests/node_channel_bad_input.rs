@@ -66,6 +66,12 @@ fn bad_channel_requests_are_refused_without_locking_coins() {
     assert!(message.to_lowercase().contains("insufficient"), "{message}");
     let message = api_error(open(1_000_000, 1_000_000));
     assert!(message.contains("push_sat"), "{message}");
+    // A push below the funding but whose msat value overflows 64 bits is
+    // refused with a clear error (it used to overflow in the handler).
+    let message = api_error(open(i64::MAX, 100_000_000_000_000_000));
+    assert!(message.contains("push_sat"), "{message}");
+    let message = api_error(open(-5, 0));
+    assert!(message.contains("local_funding_amount"), "{message}");
     // Under lnd's minimum channel size: refused before Bob hears of it.
     let message = api_error(open(10_000, 0));
     assert!(

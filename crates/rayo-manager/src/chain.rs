@@ -8,7 +8,6 @@ use rayo_wallet::WalletError;
 use rayo_wire::ids::ChannelId;
 use rayo_wire::message::{ErrorMessage, Message};
 
-use crate::action::Action;
 use crate::fault::FaultKind;
 use crate::manager::{Manager, FUNDING_TIMEOUT_BLOCKS};
 use crate::record::{ChannelPhase, ChannelRecord, Confirmation, FundedChannel};
@@ -52,19 +51,7 @@ impl Manager {
             }
             self.check_funding(id, height);
         }
-        // Our fundings not confirmed yet go out again (a chain that lost
-        // them, or refused them while it lagged, gets them back).
-        let unconfirmed: Vec<Transaction> = self
-            .channels
-            .values()
-            .filter_map(|c| match &c.phase {
-                ChannelPhase::Funded(f) if f.confirmation.is_none() => f.funding_tx.clone(),
-                _ => None,
-            })
-            .collect();
-        for tx in unconfirmed {
-            self.out.push(Action::Broadcast { tx, report: false });
-        }
+        self.rebroadcast_fundings();
     }
 
     /// A watched funding was already confirmed below our tip (a peer may

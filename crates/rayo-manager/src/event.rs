@@ -94,20 +94,7 @@ pub enum Command {
     /// `openchannel`: propose a channel to a connected peer; the reply
     /// comes once it is funded (the funding transaction handed to the chain)
     /// or failed.
-    OpenChannel {
-        /// The peer.
-        peer: PublicKey,
-        /// Channel size.
-        capacity: Sat,
-        /// Given to the peer at open.
-        push: Msat,
-        /// Announce the channel (`--private` clears it).
-        announce: bool,
-        /// The funding transaction's fee rate.
-        funding_feerate: FeeRate,
-        /// The commitment fee rate, sat per 1000 weight.
-        commitment_feerate_per_kw: u32,
-    },
+    OpenChannel(OpenChannelCommand),
     /// `newaddress`: reveal the next address of a kind.
     NewAddress {
         /// p2wkh, np2wkh or p2tr.
@@ -142,4 +129,21 @@ pub enum Command {
     /// Where the manager's view of the chain ends, so the chain source knows
     /// which block to deliver next.
     SyncTip,
+}
+
+/// What `openchannel` asks for.
+#[derive(Debug, Clone)]
+pub struct OpenChannelCommand {
+    /// The peer.
+    pub peer: PublicKey,
+    /// Channel size.
+    pub capacity: Sat,
+    /// Given to the peer at open.
+    pub push: Msat,
+    /// Announce the channel (`--private` clears it).
+    pub announce: bool,
+    /// The funding transaction's fee rate.
+    pub funding_feerate: FeeRate,
+    /// The commitment fee rate, sat per 1000 weight.
+    pub commitment_feerate_per_kw: u32,
 }

@@ -40,6 +40,6 @@ mod chain;
 mod open;
 
 pub use action::{Action, Changeset, CommandError, Plan, Reply, Watch};
-pub use event::{Command, Event, RequestId};
+pub use event::{Command, Event, OpenChannelCommand, RequestId};
 pub use manager::{Manager, ManagerConfig, StoredState};
 pub use record::{ChannelPhase, ChannelRecord};

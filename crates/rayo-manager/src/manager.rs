@@ -70,7 +70,7 @@ pub struct StoredState {
 }
 
 /// Opener: `open_channel` sent, `accept_channel` awaited.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct PendingOutbound {
     pub(crate) key_index: u32,
     pub(crate) phase: Outbound,
@@ -80,7 +80,7 @@ pub(crate) struct PendingOutbound {
 }
 
 /// Acceptor: `accept_channel` sent, `funding_created` awaited.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct PendingInbound {
     pub(crate) key_index: u32,
     pub(crate) phase: AwaitingFundingCreated,
@@ -96,7 +96,9 @@ pub(crate) struct WaitingOpen {
 }
 
 /// The node's channels and wallet behind one state machine. See the crate
-/// documentation.
+/// documentation. Cloning gives an independent copy (benchmarks and
+/// simulations fork a world with it).
+#[derive(Clone)]
 pub struct Manager {
     pub(crate) config: ManagerConfig,
     pub(crate) secp: Secp256k1<All>,
@@ -182,17 +184,7 @@ impl Manager {
             changes.wallet.extend(manager.wallet.unlock(outpoint));
         }
         manager.persist(changes);
-        let ours: Vec<bitcoin::Transaction> = manager
-            .channels
-            .values()
-            .filter_map(|c| match &c.phase {
-                ChannelPhase::Funded(f) if f.confirmation.is_none() => f.funding_tx.clone(),
-                _ => None,
-            })
-            .collect();
-        for tx in ours {
-            manager.out.push(Action::Broadcast { tx, report: false });
-        }
+        manager.rebroadcast_fundings();
         manager.watch_everything();
         let actions = std::mem::take(&mut manager.out);
         Ok((manager, actions))
@@ -254,6 +246,22 @@ impl Manager {
     /// both directions: `(peer, temporary id)`.
     pub fn unstored_opens(&self) -> impl Iterator<Item = (PublicKey, ChannelId)> + '_ {
         self.outbound.keys().chain(self.inbound.keys()).copied()
+    }
+
+    /// Our fundings not confirmed yet go out again (a chain that lost them,
+    /// or refused them while it lagged, gets them back).
+    pub(crate) fn rebroadcast_fundings(&mut self) {
+        let unconfirmed: Vec<bitcoin::Transaction> = self
+            .channels
+            .values()
+            .filter_map(|c| match &c.phase {
+                ChannelPhase::Funded(f) if f.confirmation.is_none() => f.funding_tx.clone(),
+                _ => None,
+            })
+            .collect();
+        for tx in unconfirmed {
+            self.out.push(Action::Broadcast { tx, report: false });
+        }
     }
 
     /// The wallet's tip height (0 before the first block).
@@ -353,7 +361,17 @@ impl Manager {
                 }
             }
             Consequence::Fail => {
-                tracing::warn!(%peer, %fault, "channel failed");
+                // A refused proposal is routine (and a peer can make many);
+                // failing a funded channel is news.
+                let funded = self
+                    .channels
+                    .get(&fault.channel_id)
+                    .is_some_and(|c| c.peer == peer && c.funded().is_some());
+                if funded {
+                    tracing::warn!(%peer, %fault, "channel failed");
+                } else {
+                    tracing::debug!(%peer, %fault, "channel refused");
+                }
                 self.send(
                     peer,
                     Message::Error(ErrorMessage {
@@ -364,6 +382,7 @@ impl Manager {
                 let reason = fault.kind.to_string();
                 self.fail_unfunded(peer, fault.channel_id, &reason);
                 self.mark_failed(
+                    peer,
                     fault.channel_id,
                     rayo_channel::commitment::Side::Local,
                     &reason,
@@ -472,24 +491,9 @@ impl Manager {
 
     fn command(&mut self, id: RequestId, command: Command) {
         let result = match command {
-            Command::OpenChannel {
-                peer,
-                capacity,
-                push,
-                announce,
-                funding_feerate,
-                commitment_feerate_per_kw,
-            } => {
+            Command::OpenChannel(open) => {
                 // The reply comes when the open completes or fails.
-                if let Err(e) = self.open_channel(
-                    id,
-                    peer,
-                    capacity,
-                    push,
-                    announce,
-                    funding_feerate,
-                    commitment_feerate_per_kw,
-                ) {
+                if let Err(e) = self.open_channel(id, open) {
                     self.reply(id, Err(e));
                 }
                 return;

@@ -3,18 +3,18 @@
 
 use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::PublicKey;
-use bitcoin::{Amount, FeeRate, OutPoint};
+use bitcoin::{Amount, OutPoint};
 use rayo_channel::channel::{accept_channel, OpenRequest, Outbound};
 use rayo_channel::commitment::Side;
 use rayo_wallet::{AddressType, Recipients};
-use rayo_wire::amount::{Msat, Sat};
+use rayo_wire::amount::Sat;
 use rayo_wire::establish::{AcceptChannel, FundingCreated, OpenChannel};
 use rayo_wire::features::Features;
 use rayo_wire::ids::ChannelId;
 use rayo_wire::message::{ErrorMessage, Message};
 
 use crate::action::{Action, CommandError, Reply};
-use crate::event::RequestId;
+use crate::event::{OpenChannelCommand, RequestId};
 use crate::fault::{FaultKind, PeerFault};
 use crate::manager::{Manager, PendingInbound, PendingOutbound, WaitingOpen};
 use crate::record::{ChannelPhase, ChannelRecord, Failure, FundedChannel};
@@ -45,17 +45,19 @@ fn unknown(channel_id: ChannelId, message: &'static str) -> PeerFault {
 impl Manager {
     /// `openchannel`: checks, then sends `open_channel`. The reply comes
     /// later, when the open completes or fails.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn open_channel(
         &mut self,
         request: RequestId,
-        peer: PublicKey,
-        capacity: Sat,
-        push: Msat,
-        announce: bool,
-        funding_feerate: FeeRate,
-        commitment_feerate_per_kw: u32,
+        open: OpenChannelCommand,
     ) -> Result<(), CommandError> {
+        let OpenChannelCommand {
+            peer,
+            capacity,
+            push,
+            announce,
+            funding_feerate,
+            commitment_feerate_per_kw,
+        } = open;
         if !self.peers.contains_key(&peer) {
             return Err(CommandError::FailedPrecondition(format!(
                 "not connected to {peer}: connect first (or use --connect)"
@@ -259,9 +261,12 @@ impl Manager {
         }
     }
 
-    /// Marks the funded channel `id` failed (once), by `by`, with `reason`.
-    pub(crate) fn mark_failed(&mut self, id: ChannelId, by: Side, reason: &str) {
-        if let Some(ChannelPhase::Funded(channel)) = self.channels.get(&id).map(|c| &c.phase) {
+    /// Marks the funded channel `id` with `peer` failed (once), by `by`,
+    /// with `reason`. A channel with another peer is never touched: a peer
+    /// may name any channel id.
+    pub(crate) fn mark_failed(&mut self, peer: PublicKey, id: ChannelId, by: Side, reason: &str) {
+        let ours = self.channels.get(&id).filter(|c| c.peer == peer);
+        if let Some(ChannelPhase::Funded(channel)) = ours.map(|c| &c.phase) {
             if channel.failure.is_none() {
                 let mut channel = channel.clone();
                 channel.failure = Some(Failure {
@@ -514,7 +519,7 @@ impl Manager {
                     tracing::info!(%peer, channel = %id, "unconfirmed inbound channel failed by its opener; forgetting it");
                     self.remove_channel(id);
                 }
-                Some(ChannelPhase::Funded(_)) => self.mark_failed(id, Side::Remote, &text),
+                Some(ChannelPhase::Funded(_)) => self.mark_failed(peer, id, Side::Remote, &text),
                 _ => {}
             }
         }

@@ -13,7 +13,7 @@ use rayo_channel::channel::{OpenRequest, Outbound};
 use rayo_channel::establish::ChannelPolicy;
 use rayo_channel::keys::ChannelKeys;
 use rayo_manager::record::ChannelPhase;
-use rayo_manager::{Command, CommandError, Event, Reply};
+use rayo_manager::{Command, CommandError, Event, OpenChannelCommand, Reply};
 use rayo_wire::amount::{Msat, Sat};
 use rayo_wire::bitcoin::constants::ChainHash;
 use rayo_wire::establish::AcceptChannel;
@@ -280,12 +280,7 @@ fn a_fundee_forgets_a_channel_whose_funding_never_confirms_in_2016_blocks() {
 
 /// Alice and Bob with a confirmed, usable channel.
 fn open_channel() -> (Sim, ChannelId) {
-    let mut sim = Sim::new(3, &["alice", "bob"]);
-    let address = sim.address(ALICE);
-    sim.mine_to(101, &address.script_pubkey());
-    sim.sync_all();
-    sim.connect(ALICE, BOB);
-    sim.settle();
+    let mut sim = Sim::funded_pair(3);
     let bob = sim.nodes[BOB].id;
     let id = sim.ask(ALICE, open_to(bob, Sat(500_000)));
     sim.settle();
@@ -309,14 +304,14 @@ fn open_channel() -> (Sim, ChannelId) {
 }
 
 fn open_to(peer: PublicKey, capacity: Sat) -> Command {
-    Command::OpenChannel {
+    Command::OpenChannel(OpenChannelCommand {
         peer,
         capacity,
         push: Msat(0),
         announce: false,
         funding_feerate: FeeRate::from_sat_per_vb_u32(1),
         commitment_feerate_per_kw: 253,
-    }
+    })
 }
 
 #[test]
@@ -392,12 +387,7 @@ fn a_spent_funding_output_marks_the_channel_closed_on_chain() {
 
 #[test]
 fn no_open_completes_after_its_call_timed_out() {
-    let mut sim = Sim::new(4, &["alice", "bob"]);
-    let address = sim.address(ALICE);
-    sim.mine_to(101, &address.script_pubkey());
-    sim.sync_all();
-    sim.connect(ALICE, BOB);
-    sim.settle();
+    let mut sim = Sim::funded_pair(4);
     let bob = sim.nodes[BOB].id;
     let request = sim.ask(ALICE, open_to(bob, Sat(300_000)));
     // Deliver until Bob's funding_signed is on its way, then stall it past
@@ -438,4 +428,48 @@ fn openchannel_refuses_a_channel_under_the_minimum_size() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_peer_cannot_fail_another_peers_channel() {
+    let (mut sim, id) = open_channel();
+    // Mallory names Alice and Bob's channel id as her temporary id, twice
+    // (the second is refused as a duplicate, with an error for that id).
+    let mallory = RawPeer::new(14);
+    hello(&mut sim, ALICE, &mallory);
+    let (_, open) = mallory.open(1);
+    let Message::OpenChannel(mut open) = open else {
+        unreachable!()
+    };
+    open.temporary_channel_id = id;
+    for _ in 0..2 {
+        say(
+            &mut sim,
+            ALICE,
+            &mallory,
+            Message::OpenChannel(open.clone()),
+        );
+    }
+    assert!(matches!(
+        last_to(&sim, ALICE, &mallory),
+        Some(Message::Error(_))
+    ));
+    // An error from Mallory naming it does nothing either.
+    say(
+        &mut sim,
+        ALICE,
+        &mallory,
+        Message::Error(ErrorMessage {
+            channel_id: id,
+            data: b"closing your channel".to_vec(),
+        }),
+    );
+    let record = sim
+        .manager(ALICE)
+        .channels()
+        .find(|c| c.channel_id() == id)
+        .unwrap();
+    let channel = record.funded().unwrap();
+    assert!(channel.is_usable(), "{:?}", channel.failure);
+    assert_eq!(channel.status_flags(), "ChanStatusDefault");
 }

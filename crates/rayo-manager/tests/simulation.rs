@@ -12,7 +12,7 @@
 mod support;
 
 use bitcoin::{Amount, FeeRate};
-use rayo_manager::{Command, Reply};
+use rayo_manager::{Command, OpenChannelCommand, Reply};
 use rayo_wire::amount::{Msat, Sat};
 use support::{CrashPlan, Sim};
 
@@ -24,12 +24,7 @@ const PUSH: Msat = Msat(10_000_000);
 /// The world before the open: Alice has mature coins, both are synced and
 /// connected. Returns it with what each holds.
 fn world(seed: u64) -> (Sim, Vec<Amount>) {
-    let mut sim = Sim::new(seed, &["alice", "bob"]);
-    let address = sim.address(ALICE);
-    sim.mine_to(101, &address.script_pubkey());
-    sim.sync_all();
-    sim.connect(ALICE, BOB);
-    sim.settle();
+    let sim = Sim::funded_pair(seed);
     let held = [ALICE, BOB]
         .iter()
         .map(|&i| {
@@ -44,14 +39,14 @@ fn world(seed: u64) -> (Sim, Vec<Amount>) {
 }
 
 fn open_to(peer: bitcoin::secp256k1::PublicKey) -> Command {
-    Command::OpenChannel {
+    Command::OpenChannel(OpenChannelCommand {
         peer,
         capacity: CAPACITY,
         push: PUSH,
         announce: false,
         funding_feerate: FeeRate::from_sat_per_vb_u32(2),
         commitment_feerate_per_kw: 2_500,
-    }
+    })
 }
 
 /// Runs the whole flow under `crash`; returns the simulation at the end.
@@ -121,22 +116,10 @@ fn run(seed: u64, crash: CrashPlan) -> Sim {
     sim
 }
 
-/// The seeds to run; a test may read its environment, the crate may not.
-#[allow(clippy::disallowed_methods)]
-fn seeds() -> Vec<u64> {
-    match std::env::var("RAYO_SIM_SEEDS") {
-        Ok(list) => list
-            .split(',')
-            .map(|s| s.trim().parse().expect("RAYO_SIM_SEEDS: numbers"))
-            .collect(),
-        Err(_) => vec![1, 2],
-    }
-}
-
 #[test]
 fn the_open_flow_survives_a_crash_at_every_action_boundary() {
     let mut explored = 0;
-    for seed in seeds() {
+    for seed in support::seeds(&[1, 2]) {
         let counted = run(seed, CrashPlan::Count);
         let boundaries = counted.boundaries;
         assert!(boundaries > 20, "the open flow has {boundaries} boundaries");

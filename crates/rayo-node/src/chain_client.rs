@@ -254,10 +254,32 @@ impl ChainClient {
         target: u32,
     ) -> Result<Option<u64>, ChainClientError> {
         let answer: Value = self.call("estimatesmartfee", json!([target])).await?;
-        // BTC per kvB as a JSON number: checked, never a truncating cast.
-        Ok(answer["feerate"]
-            .as_f64()
-            .and_then(|btc| bitcoin::Amount::from_btc(btc).ok())
-            .map(|fee| fee.to_sat()))
+        Ok(sat_per_kvb(&answer["feerate"]))
+    }
+}
+
+/// `estimatesmartfee`'s `feerate` (BTC per kvB, a JSON number) in sat/kvB:
+/// checked, never a truncating cast; negative, fractional-satoshi overflow
+/// or absurd values give `None`.
+fn sat_per_kvb(feerate: &Value) -> Option<u64> {
+    feerate
+        .as_f64()
+        .and_then(|btc| bitcoin::Amount::from_btc(btc).ok())
+        .map(|fee| fee.to_sat())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_rates_are_read_without_truncating_casts() {
+        assert_eq!(sat_per_kvb(&json!(0.00001)), Some(1000));
+        assert_eq!(sat_per_kvb(&json!(0.00012345)), Some(12345));
+        // What `as u64` used to turn into 0 or u64::MAX silently.
+        assert_eq!(sat_per_kvb(&json!(-0.0001)), None);
+        assert_eq!(sat_per_kvb(&json!(1e30)), None);
+        assert_eq!(sat_per_kvb(&json!("0.0001")), None);
+        assert_eq!(sat_per_kvb(&Value::Null), None);
     }
 }

@@ -67,8 +67,10 @@ pub struct Config {
     /// Smallest inbound channel accepted, in satoshis (lnd's flag).
     #[arg(long, default_value_t = 20_000)]
     pub minchansize: u64,
-    /// Most inbound channels waiting for their funding at once (lnd's flag).
-    #[arg(long, default_value_t = 16)]
+    /// Most unconfirmed inbound channels one peer may have (waiting for
+    /// `funding_created` or for the funding to confirm): lnd's flag, with
+    /// lnd's default. All peers together get at most 50.
+    #[arg(long, default_value_t = 1)]
     pub maxpendingchannels: usize,
     /// Confirmations before a channel is usable (3 on regtest, as the
     /// tutorial; lnd's `bitcoin.defaultchanconfs`).

@@ -193,7 +193,7 @@ impl Driver {
         }
         for (peer, message) in plan.sends {
             if let rayo_wire::message::Message::Error(e) = &message {
-                tracing::warn!(%peer, channel = %e.channel_id, error = %e.printable_data(), "sending error");
+                tracing::debug!(%peer, channel = %e.channel_id, error = %e.printable_data(), "sending error");
             }
             if let Err(e) = self.peers.send(&peer, message) {
                 tracing::debug!(%peer, error = %e, "message not sent");

@@ -30,7 +30,7 @@ use rayo_api::types::{
 };
 use rayo_channel::commitment::Side;
 use rayo_manager::record::{ChannelPhase, FundedChannel};
-use rayo_manager::{ChannelRecord, Command, CommandError, Reply};
+use rayo_manager::{ChannelRecord, Command, CommandError, OpenChannelCommand, Reply};
 use rayo_wallet::AddressType;
 use rayo_wire::amount::{Msat, Sat};
 use rayo_wire::features::{Feature as WireFeature, Features};
@@ -83,7 +83,7 @@ pub struct Api {
 }
 
 /// An API error: lnd's status body with the matching HTTP code.
-struct ApiError(Status);
+pub(crate) struct ApiError(pub(crate) Status);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -140,8 +140,10 @@ fn unexpected(reply: Reply) -> ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-async fn require_token(
-    State(api): State<Api>,
+/// Refuses a request without the access token (hex, in lnd's macaroon
+/// header) before any handler runs.
+pub(crate) async fn require_token(
+    State(token): State<Arc<str>>,
     headers: HeaderMap,
     request: Request,
     next: Next,
@@ -150,7 +152,7 @@ async fn require_token(
         .get(rayo_api::TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if !crate::tls::token_matches(&api.token, presented) {
+    if !crate::tls::token_matches(&token, presented) {
         return ApiError(Status::new(
             GrpcCode::Unauthenticated,
             "missing or wrong access token (send it hex-encoded in the Grpc-Metadata-macaroon header)",
@@ -173,7 +175,10 @@ pub fn router(api: Api) -> Router {
         .route("/v1/channels", get(list_channels).post(open_channel))
         .route("/v1/channels/pending", get(pending_channels))
         .route("/v1/stop", post(stop))
-        .layer(middleware::from_fn_with_state(api.clone(), require_token))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&api.token),
+            require_token,
+        ))
         .with_state(api)
 }
 
@@ -616,14 +621,14 @@ async fn open_channel(
         .flatten()
         .unwrap_or(1000);
     let commitment_feerate_per_kw = u32::try_from(sat_per_kvb / 4).unwrap_or(u32::MAX).max(253);
-    let command = Command::OpenChannel {
+    let command = Command::OpenChannel(OpenChannelCommand {
         peer,
         capacity,
         push,
         announce: !request.private,
         funding_feerate,
         commitment_feerate_per_kw,
-    };
+    });
     match api.driver.call(command).await? {
         Reply::ChannelOpened(funding) => Ok(Json(ChannelPoint::from_txid_bytes(
             funding.txid.to_byte_array().to_vec(),

@@ -113,7 +113,11 @@ impl SqliteNodeStore {
                 known,
             });
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let applied = usize::try_from(version).map_err(|_| StoreError::Corrupt {
+            what: "schema version".into(),
+            reason: format!("{version} is negative"),
+        })?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
             let tx = conn.transaction()?;
             tx.execute_batch(migration)?;
             tx.pragma_update(None, "user_version", index as i64 + 1)?;

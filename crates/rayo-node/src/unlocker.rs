@@ -20,10 +20,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rayo_api::types::{
@@ -34,6 +32,7 @@ use rayo_wallet::Seed;
 use tokio::sync::{mpsc, Mutex};
 
 use crate::config::Config;
+use crate::rest::ApiError;
 use crate::secrets::{self, SecretsError};
 use crate::store::StoreHandle;
 
@@ -243,17 +242,7 @@ struct Unlocker {
     busy: Arc<Mutex<()>>,
 }
 
-struct UnlockerError(Status);
-
-impl IntoResponse for UnlockerError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.0)).into_response()
-    }
-}
-
-impl From<UnlockError> for UnlockerError {
+impl From<UnlockError> for ApiError {
     fn from(e: UnlockError) -> Self {
         let code = match &e {
             UnlockError::Secrets(SecretsError::WrongPassword) => GrpcCode::InvalidArgument,
@@ -264,33 +253,26 @@ impl From<UnlockError> for UnlockerError {
             UnlockError::NoWallet | UnlockError::Exists => GrpcCode::FailedPrecondition,
             UnlockError::Secrets(_) | UnlockError::Internal(_) => GrpcCode::Internal,
         };
-        UnlockerError(Status::new(code, e.to_string()))
+        ApiError(Status::new(code, e.to_string()))
     }
 }
 
-async fn require_token(
-    State(unlocker): State<Unlocker>,
-    headers: HeaderMap,
-    request: Request,
-    next: Next,
-) -> Response {
-    let presented = headers
-        .get(rayo_api::TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !crate::tls::token_matches(&unlocker.token, presented) {
-        return UnlockerError(Status::new(
-            GrpcCode::Unauthenticated,
-            "missing or wrong access token (send it hex-encoded in the Grpc-Metadata-macaroon header)",
-        ))
-        .into_response();
+impl Unlocker {
+    /// Hands the seed to the waiting daemon.
+    async fn unlocked(&self, seed: Seed) {
+        let _ = self
+            .done
+            .send(Unlocked {
+                seed,
+                new_words: None,
+            })
+            .await;
     }
-    next.run(request).await
 }
 
-async fn gen_seed() -> Result<Json<GenSeedResponse>, UnlockerError> {
+async fn gen_seed() -> Result<Json<GenSeedResponse>, ApiError> {
     let words =
-        new_words().map_err(|e| UnlockerError(Status::new(GrpcCode::Internal, e.to_string())))?;
+        new_words().map_err(|e| ApiError(Status::new(GrpcCode::Internal, e.to_string())))?;
     Ok(Json(GenSeedResponse {
         cipher_seed_mnemonic: words.split(' ').map(str::to_owned).collect(),
         enciphered_seed: Vec::new(),
@@ -300,9 +282,9 @@ async fn gen_seed() -> Result<Json<GenSeedResponse>, UnlockerError> {
 async fn init_wallet(
     State(unlocker): State<Unlocker>,
     Json(request): Json<InitWalletRequest>,
-) -> Result<Json<InitWalletResponse>, UnlockerError> {
+) -> Result<Json<InitWalletResponse>, ApiError> {
     if !request.aezeed_passphrase.is_empty() {
-        return Err(UnlockerError(Status::new(
+        return Err(ApiError(Status::new(
             GrpcCode::InvalidArgument,
             "a seed passphrase is not supported: leave it empty",
         )));
@@ -310,36 +292,24 @@ async fn init_wallet(
     let _busy = unlocker.busy.lock().await;
     let words = request.cipher_seed_mnemonic.join(" ");
     let seed = create(&unlocker.store, words.clone(), request.wallet_password).await?;
-    let _ = unlocker
-        .done
-        .send(Unlocked {
-            seed,
-            new_words: None,
-        })
-        .await;
+    unlocker.unlocked(seed).await;
     Ok(Json(InitWalletResponse::default()))
 }
 
 async fn unlock_wallet(
     State(unlocker): State<Unlocker>,
     Json(request): Json<UnlockWalletRequest>,
-) -> Result<Json<UnlockWalletResponse>, UnlockerError> {
+) -> Result<Json<UnlockWalletResponse>, ApiError> {
     let _busy = unlocker.busy.lock().await;
     let seed = unlock(&unlocker.store, request.wallet_password)
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "unlock refused"))?;
-    let _ = unlocker
-        .done
-        .send(Unlocked {
-            seed,
-            new_words: None,
-        })
-        .await;
+    unlocker.unlocked(seed).await;
     Ok(Json(UnlockWalletResponse::default()))
 }
 
-async fn locked() -> UnlockerError {
-    UnlockerError(Status::new(
+async fn locked() -> ApiError {
+    ApiError(Status::new(
         GrpcCode::Unavailable,
         "the wallet is locked: run rayo unlock (or rayo create for a new node)",
     ))
@@ -368,7 +338,10 @@ async fn wait_for_password(
         .route("/v1/initwallet", post(init_wallet))
         .route("/v1/unlockwallet", post(unlock_wallet))
         .fallback(locked)
-        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.token),
+            crate::rest::require_token,
+        ))
         .with_state(state);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(crate::tls::serve_tls(listener, tls, app, async move {

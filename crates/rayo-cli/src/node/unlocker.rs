@@ -31,6 +31,19 @@ fn prompt(text: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot read the password: {e} (use --stdin to pipe it)"))
 }
 
+/// The password: one line of standard input with `--stdin`, else asked on
+/// the terminal (twice when `confirm`, as for a new wallet).
+fn password(stdin: bool, confirm: bool) -> Result<Vec<u8>, String> {
+    if stdin {
+        return stdin_password();
+    }
+    let first = prompt("Input wallet password: ")?;
+    if confirm && prompt("Confirm password: ")? != first {
+        return Err("the passwords do not match".into());
+    }
+    Ok(first)
+}
+
 /// `rayo create`: a new password (asked twice on a terminal), fresh seed
 /// words from the node, the wallet created; the words are printed once.
 pub(super) fn create(
@@ -38,16 +51,7 @@ pub(super) fn create(
     stdin: bool,
     fail: impl Fn(ClientError) -> String,
 ) -> Result<(), String> {
-    let password = if stdin {
-        stdin_password()?
-    } else {
-        let first = prompt("Input wallet password: ")?;
-        let again = prompt("Confirm password: ")?;
-        if first != again {
-            return Err("the passwords do not match".into());
-        }
-        first
-    };
+    let password = password(stdin, true)?;
     if password.len() < MIN_PASSWORD_LEN {
         return Err(format!(
             "the password must have at least {MIN_PASSWORD_LEN} characters"
@@ -83,14 +87,9 @@ pub(super) fn unlock(
     stdin: bool,
     fail: impl Fn(ClientError) -> String,
 ) -> Result<(), String> {
-    let password = if stdin {
-        stdin_password()?
-    } else {
-        prompt("Input wallet password: ")?
-    };
     client
         .unlock_wallet(&UnlockWalletRequest {
-            wallet_password: password,
+            wallet_password: password(stdin, false)?,
         })
         .map_err(fail)?;
     println!("rayod wallet unlocked: the node is starting");

@@ -9,6 +9,14 @@
 //!
 //! A seed fixes every choice (scheduling, delays, entropy), so a seed
 //! reproduces a run.
+//!
+//! The network is reliable unless [`Sim::flaky`] is set: then, at each
+//! delivery, the connection carrying it may drop instead (both sides see
+//! `PeerDisconnected`, what was in flight is lost both ways, what is sent
+//! on it until it comes back is lost too) and is redialled after a random
+//! delay, as rayod's reconnect loop does; time moves on by a random delay
+//! between deliveries; and a crashed node's connections come back after a
+//! delay too, not at once.
 
 #![allow(dead_code)]
 
@@ -33,6 +41,34 @@ use rayo_wire::message::Message;
 
 /// Simulated seconds at the start.
 pub const START: u64 = 1_700_000_000;
+
+/// The seeds a simulation runs: `RAYO_SIM_SEEDS=a,b,c` if set, else
+/// `default`. A test may read its environment, the crate may not (its
+/// clippy.toml bans `std::env`).
+#[allow(clippy::disallowed_methods)]
+pub fn seeds(default: &[u64]) -> Vec<u64> {
+    match std::env::var("RAYO_SIM_SEEDS") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| s.trim().parse().expect("RAYO_SIM_SEEDS: numbers"))
+            .collect(),
+        Err(_) => default.to_vec(),
+    }
+}
+
+/// A flaky network (see [`Sim::flaky`]); every choice comes from the
+/// simulation's seeded [`Rng`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flaky {
+    /// Chance, in thousandths, that a delivery on a live connection drops
+    /// that connection instead of arriving (0: connections stay up).
+    pub drop_per_mille: u64,
+    /// A dropped connection (or a crashed node's) is redialled after
+    /// `reconnect_secs.0..=reconnect_secs.1` simulated seconds.
+    pub reconnect_secs: (u64, u64),
+    /// Simulated seconds between two deliveries: `0..=max_delay_secs`.
+    pub max_delay_secs: u64,
+}
 
 /// A small, seeded generator (SplitMix64): every choice of a run.
 #[derive(Debug, Clone)]
@@ -143,6 +179,8 @@ pub struct SimNode {
     pub lost: BTreeSet<RequestId>,
     /// Calls in flight.
     pub asked: BTreeSet<RequestId>,
+    /// How many times it crashed: a batch cut by a crash stops applying.
+    pub incarnation: u64,
 }
 
 /// What travels on one direction of a connection, in order.
@@ -160,6 +198,17 @@ pub enum CrashPlan {
     Count,
     /// Crash the node applying the action at this boundary.
     At(u64),
+    /// Crash the node applying a batch of actions with a chance of one in
+    /// `one_in` per batch, at one of the batch's boundaries chosen
+    /// uniformly (both drawn from the seeded [`Rng`]), at most `max` times
+    /// in the run. (Per batch, not per boundary: a restart's long batch of
+    /// watches would draw most crashes otherwise.)
+    Random {
+        /// One chance in this many, per batch.
+        one_in: usize,
+        /// Most crashes in the run.
+        max: usize,
+    },
 }
 
 /// The simulated world.
@@ -182,6 +231,8 @@ pub struct Sim {
     pub crash: Option<CrashPlan>,
     /// Crashes that happened: `(boundary, node)`.
     pub crashes: Vec<(u64, usize)>,
+    /// The boundary a [`CrashPlan::Random`] chose to crash at next.
+    crash_target: Option<u64>,
     /// Funding transactions ever stored as awaiting `funding_signed`.
     pub unbroadcast_fundings: BTreeMap<Txid, usize>,
     next_request: u64,
@@ -191,6 +242,24 @@ pub struct Sim {
     pub disconnects: Vec<(usize, PublicKey)>,
     /// Where blocks are mined to (nobody's wallet).
     pub miner: ScriptBuf,
+    /// A flaky network when set (see the module documentation); `None`
+    /// keeps the network reliable.
+    pub flaky: Option<Flaky>,
+    /// Node pairs `(low, high)` whose connection is down, with the time it
+    /// is redialled (flaky network only).
+    down: BTreeMap<(usize, usize), u64>,
+    /// `(node, peer)`: the node was told `peer` connected and not told it
+    /// disconnected since.
+    seen_up: BTreeSet<(usize, usize)>,
+    /// When set, the invariants are checked against these initial holdings
+    /// right after every crash.
+    pub invariants_on_crash: Option<Vec<Amount>>,
+    /// Events handed to managers so far.
+    pub events: u64,
+    /// Connections the flaky network dropped.
+    pub drops: u64,
+    /// Connections redialled after a drop or a crash.
+    pub reconnects: u64,
 }
 
 impl Sim {
@@ -219,6 +288,7 @@ impl Sim {
                     replies: BTreeMap::new(),
                     lost: BTreeSet::new(),
                     asked: BTreeSet::new(),
+                    incarnation: 0,
                 }
             })
             .collect();
@@ -232,15 +302,35 @@ impl Sim {
             boundaries: 0,
             crash: None,
             crashes: Vec::new(),
+            crash_target: None,
             unbroadcast_fundings: BTreeMap::new(),
             next_request: 0,
             sent: Vec::new(),
             disconnects: Vec::new(),
             miner: anyone_can_spend().1,
+            flaky: None,
+            down: BTreeMap::new(),
+            seen_up: BTreeSet::new(),
+            invariants_on_crash: None,
+            events: 0,
+            drops: 0,
+            reconnects: 0,
         };
         for i in 0..sim.nodes.len() {
             sim.start(i);
         }
+        sim
+    }
+
+    /// Alice (node 0) with mature coins (101 blocks mined to her), Bob
+    /// (node 1), both synced and connected.
+    pub fn funded_pair(seed: u64) -> Sim {
+        let mut sim = Sim::new(seed, &["alice", "bob"]);
+        let address = sim.address(0);
+        sim.mine_to(101, &address.script_pubkey());
+        sim.sync_all();
+        sim.connect(0, 1);
+        sim.settle();
         sim
     }
 
@@ -269,6 +359,8 @@ impl Sim {
         node.manager = Some(manager);
         node.watches.clear();
         node.seen_mempool.clear();
+        // A fresh manager knows of no connected peer.
+        self.seen_up.retain(|(node, _)| *node != i);
         self.apply(i, actions);
     }
 
@@ -342,6 +434,52 @@ impl Sim {
         }
     }
 
+    /// Drops the connection between `a` and `b` as a flaky network does:
+    /// what was in flight is lost both ways, each side that knew the other
+    /// connected sees `PeerDisconnected`, what is sent until the
+    /// connection comes back is lost, and it is redialled after a random
+    /// delay (of [`Sim::flaky`], or 5 s).
+    pub fn drop_connection(&mut self, a: usize, b: usize) {
+        for (from, to) in [(a, b), (b, a)] {
+            let queue = self.links.entry((from, to)).or_default();
+            queue.clear();
+            if self.seen_up.contains(&(to, from)) {
+                queue.push_back(Delivery::Disconnected);
+            }
+        }
+        self.schedule_reconnect(a, b);
+    }
+
+    /// Marks the connection between `a` and `b` down (if it is not
+    /// already) until a random delay has passed.
+    fn schedule_reconnect(&mut self, a: usize, b: usize) {
+        let (lo, hi) = self.flaky.map_or((5, 5), |f| f.reconnect_secs);
+        let delay = lo + self.rng.below((hi.saturating_sub(lo) + 1) as usize) as u64;
+        let at = self.now + delay;
+        self.down.entry((a.min(b), a.max(b))).or_insert(at);
+    }
+
+    /// Redials every connection that is down and due at `now`.
+    fn reconnect_due(&mut self) {
+        let due: Vec<(usize, usize)> = self
+            .down
+            .iter()
+            .filter(|(_, at)| **at <= self.now)
+            .map(|(pair, _)| *pair)
+            .collect();
+        for (a, b) in due {
+            self.down.remove(&(a, b));
+            self.reconnects += 1;
+            self.open_link(a, b);
+        }
+    }
+
+    /// Is the connection between `a` and `b` down (dropped, not redialled
+    /// yet)?
+    pub fn is_down(&self, a: usize, b: usize) -> bool {
+        self.down.contains_key(&(a.min(b), a.max(b)))
+    }
+
     /// Every direction with something to deliver to a running node.
     fn busy_links(&self) -> Vec<(usize, usize)> {
         self.links
@@ -359,6 +497,16 @@ impl Sim {
             return false;
         }
         let (from, to) = busy[self.rng.below(busy.len())];
+        if let Some(flaky) = self.flaky {
+            if !self.is_down(from, to)
+                && flaky.drop_per_mille > 0
+                && (self.rng.below(1000) as u64) < flaky.drop_per_mille
+            {
+                self.drops += 1;
+                self.drop_connection(from, to);
+                return true;
+            }
+        }
         let delivery = self
             .links
             .get_mut(&(from, to))
@@ -366,7 +514,10 @@ impl Sim {
             .expect("busy link");
         let peer = self.nodes[from].id;
         let event = match delivery {
-            Delivery::Connected(features) => Event::PeerConnected { peer, features },
+            Delivery::Connected(features) => {
+                self.seen_up.insert((to, from));
+                Event::PeerConnected { peer, features }
+            }
             Delivery::Message(message) => {
                 // Every message crosses the wire codec.
                 let bytes = message.encode().unwrap();
@@ -375,7 +526,10 @@ impl Sim {
                     message: Message::decode(&bytes).unwrap(),
                 }
             }
-            Delivery::Disconnected => Event::PeerDisconnected { peer },
+            Delivery::Disconnected => {
+                self.seen_up.remove(&(to, from));
+                Event::PeerDisconnected { peer }
+            }
         };
         self.deliver(to, event);
         true
@@ -440,6 +594,9 @@ impl Sim {
     /// Moves time on by `secs` and ticks every running node.
     pub fn advance(&mut self, secs: u64) {
         self.now += secs;
+        if !self.down.is_empty() {
+            self.reconnect_due();
+        }
         for i in 0..self.nodes.len() {
             if self.nodes[i].manager.is_some() {
                 self.deliver(i, Event::Tick);
@@ -451,15 +608,44 @@ impl Sim {
     /// delays (time moves on between deliveries).
     pub fn settle(&mut self) {
         for _ in 0..10_000 {
-            if self.rng.below(4) == 0 {
-                let secs = self.rng.below(3) as u64;
-                self.advance(secs);
-            }
-            if !self.step_network() {
+            if !self.settle_step() {
                 return;
             }
         }
         panic!("the network did not settle");
+    }
+
+    /// Runs at most `steps` steps of [`Sim::settle`]; false once nothing
+    /// is in flight (nor waiting to be redialled).
+    pub fn run_steps(&mut self, steps: usize) -> bool {
+        (0..steps).all(|_| self.settle_step())
+    }
+
+    /// One step of [`Sim::settle`]: a random delay, then one delivery (or,
+    /// when idle with a connection to redial, the wait for it). False when
+    /// there was nothing to do.
+    fn settle_step(&mut self) -> bool {
+        if let Some(flaky) = self.flaky {
+            let secs = self.rng.below(flaky.max_delay_secs as usize + 1) as u64;
+            if secs > 0 {
+                self.advance(secs);
+            }
+        } else if self.rng.below(4) == 0 {
+            let secs = self.rng.below(3) as u64;
+            self.advance(secs);
+        }
+        if self.step_network() {
+            return true;
+        }
+        // Idle, but a connection is still to be redialled: wait for it.
+        match self.down.values().min() {
+            Some(&at) => {
+                let secs = at.saturating_sub(self.now);
+                self.advance(secs);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Hands an event to node `i` and applies the actions.
@@ -469,6 +655,7 @@ impl Sim {
         let Some(manager) = self.nodes[i].manager.as_mut() else {
             return;
         };
+        self.events += 1;
         let actions = manager.handle(event, now, entropy);
         self.apply(i, actions);
     }
@@ -480,10 +667,24 @@ impl Sim {
         };
         let here = self.boundaries;
         self.boundaries += 1;
-        if plan == CrashPlan::At(here) {
+        let crash_here = match plan {
+            CrashPlan::Count => false,
+            CrashPlan::At(at) => at == here,
+            CrashPlan::Random { .. } => {
+                let hit = self.crash_target == Some(here);
+                if self.crash_target.is_some_and(|t| t <= here) {
+                    self.crash_target = None;
+                }
+                hit
+            }
+        };
+        if crash_here {
             self.crashes.push((here, i));
             eprintln!("crash of {} at boundary {here}", self.nodes[i].name);
             self.crash_node(i);
+            if let Some(initial) = self.invariants_on_crash.clone() {
+                self.check_invariants(&initial);
+            }
             return true;
         }
         false
@@ -494,6 +695,18 @@ impl Sim {
     /// any boundary.
     fn apply(&mut self, i: usize, actions: Vec<Action>) {
         let plan = Plan::new(actions);
+        if let Some(CrashPlan::Random { one_in, max }) = self.crash {
+            if self.crash_target.is_none()
+                && self.crashes.len() < max
+                && self.rng.below(one_in) == 0
+            {
+                let count = 1
+                    + usize::from(!plan.changeset.is_empty())
+                    + plan.sends.len()
+                    + plan.after.len();
+                self.crash_target = Some(self.boundaries + self.rng.below(count) as u64);
+            }
+        }
         if self.boundary(i) {
             return;
         }
@@ -512,8 +725,10 @@ impl Sim {
         for (peer, message) in plan.sends {
             self.sent.push((i, peer, message.clone()));
             let to = self.position(&peer);
+            // On a dropped connection, what is sent is lost.
+            let lost = to.is_some_and(|to| self.is_down(i, to));
             if let Some(queue) = to.and_then(|to| self.links.get_mut(&(i, to))) {
-                if link_is_up(queue) {
+                if link_is_up(queue) && !lost {
                     queue.push_back(Delivery::Message(message));
                 }
             }
@@ -531,8 +746,11 @@ impl Sim {
                         .map(|_| ())
                         .map_err(|e| e.to_string());
                     if report {
+                        // The answer is a new event; if it crashes the node,
+                        // the rest of this batch died with the old one.
+                        let incarnation = self.nodes[i].incarnation;
                         self.deliver(i, Event::BroadcastResult { txid, result });
-                        if self.nodes[i].manager.is_none() {
+                        if self.nodes[i].incarnation != incarnation {
                             return;
                         }
                     }
@@ -547,7 +765,12 @@ impl Sim {
                 Action::Disconnect { peer } => {
                     self.disconnects.push((i, peer));
                     if let Some(to) = self.position(&peer) {
-                        self.drop_link(i, to);
+                        if self.flaky.is_some() {
+                            // The peer is redialled, as rayod does.
+                            self.drop_connection(i, to);
+                        } else {
+                            self.drop_link(i, to);
+                        }
                     }
                 }
                 Action::Persist(_) | Action::Send { .. } => unreachable!("sorted by Plan"),
@@ -577,10 +800,12 @@ impl Sim {
 
     /// Crashes node `i`: memory gone; what it had sent is still delivered,
     /// then its peers see it disconnect; what was on its way to it is lost.
-    /// It restarts from its store at once and reconnects.
+    /// It restarts from its store at once and reconnects (on a flaky
+    /// network, after a random delay, like any dropped connection).
     pub fn crash_node(&mut self, i: usize) {
         let node = &mut self.nodes[i];
         node.manager = None;
+        node.incarnation += 1;
         let lost: Vec<RequestId> = std::mem::take(&mut node.asked).into_iter().collect();
         node.lost.extend(lost);
         for ((from, to), queue) in self.links.iter_mut() {
@@ -598,7 +823,12 @@ impl Sim {
             .copied()
             .collect();
         for (a, b) in peers {
-            self.open_link(a, b);
+            if self.flaky.is_some() {
+                // Redialled after a while, like any dropped connection.
+                self.schedule_reconnect(a, b);
+            } else {
+                self.open_link(a, b);
+            }
         }
     }
 
