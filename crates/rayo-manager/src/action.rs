@@ -122,6 +122,8 @@ pub enum Reply {
     Channels(Vec<ChannelRecord>),
     /// The last block the manager has, if any.
     SyncTip(Option<BlockId>),
+    /// The wallet's unconfirmed transactions.
+    UnconfirmedTransactions(Vec<Transaction>),
 }
 
 /// Why an API call failed, with the class an API status is chosen by.

@@ -88,7 +88,7 @@ impl Manager {
     }
 
     /// Tells the peer, then forgets the channel.
-    fn forget_channel(&mut self, id: ChannelId, peer: PublicKey, why: FaultKind) {
+    pub(crate) fn forget_channel(&mut self, id: ChannelId, peer: PublicKey, why: FaultKind) {
         tracing::warn!(channel = %id, %peer, reason = %why, "forgetting the channel");
         self.remove_channel(id);
         let data = why.to_string().into_bytes();
@@ -129,6 +129,12 @@ impl Manager {
         let Some((peer, key_index, channel)) = self.open_channel_state(id) else {
             return;
         };
+        if channel.confirmation.is_none() && !channel.is_ours() {
+            // We never saw this funding confirm, so never checked that it
+            // is the agreed 2-of-2: a peer may have named any output.
+            self.forget_channel(id, peer, FaultKind::FundingMismatch);
+            return;
+        }
         let spending_txid = spending.compute_txid();
         tracing::info!(channel = %id, %spending_txid, "funding output spent: channel closed on chain");
         self.store_channel(ChannelRecord {
@@ -190,10 +196,14 @@ impl Manager {
                 continue;
             };
             let (peer, key_index) = (record.peer, record.key_index);
+            // A funding that left the chain is pending again: its short
+            // channel id and channel_ready come anew when it re-confirms.
             let unconfirm = |channel: &FundedChannel| {
                 let mut channel = channel.clone();
                 if channel.confirmation.is_some_and(|c| c.height > height) {
                     channel.confirmation = None;
+                    channel.phase.short_channel_id = None;
+                    channel.phase.ready_sent = false;
                 }
                 channel
             };

@@ -84,6 +84,21 @@ pub enum Event {
         /// `Err` with the chain's reason when it refused it.
         result: Result<(), String>,
     },
+    /// The chain refused one of our unconfirmed transactions for good (its
+    /// inputs are spent by another): it leaves the wallet, and a channel it
+    /// funded is forgotten.
+    TransactionRejected {
+        /// The transaction.
+        txid: Txid,
+        /// The chain's reason.
+        reason: String,
+    },
+    /// The caller of a request went away (its connection closed): an open
+    /// it started is abandoned if it has not committed to anything yet.
+    CallDropped {
+        /// The request.
+        id: RequestId,
+    },
     /// Time passed: timeouts are checked against the `now` of the call.
     Tick,
 }
@@ -129,6 +144,9 @@ pub enum Command {
     /// Where the manager's view of the chain ends, so the chain source knows
     /// which block to deliver next.
     SyncTip,
+    /// The wallet's unconfirmed transactions, for the chain source to keep
+    /// in the mempool.
+    UnconfirmedTransactions,
 }
 
 /// What `openchannel` asks for.

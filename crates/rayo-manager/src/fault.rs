@@ -56,6 +56,15 @@ pub enum FaultKind {
     /// The open took longer than we wait.
     #[error("the channel open timed out")]
     Timeout,
+    /// Whoever asked for the open went away before it completed.
+    #[error("the channel open was cancelled")]
+    CallerGone,
+    /// The funding transaction's inputs were spent by another transaction.
+    #[error("the funding transaction can never confirm (its inputs are spent)")]
+    FundingDoubleSpent,
+    /// We do not know the chain's tip yet, so we cannot time the funding.
+    #[error("not synced to the chain yet; try again shortly")]
+    NotSynced,
 }
 
 impl FaultKind {
@@ -72,7 +81,10 @@ impl FaultKind {
             | FaultKind::FundingInUse
             | FaultKind::FundingMismatch
             | FaultKind::CannotFund(_)
-            | FaultKind::Timeout => Consequence::Fail,
+            | FaultKind::Timeout
+            | FaultKind::CallerGone
+            | FaultKind::FundingDoubleSpent
+            | FaultKind::NotSynced => Consequence::Fail,
         }
     }
 }

@@ -95,6 +95,21 @@ pub(crate) struct WaitingOpen {
     pub(crate) deadline: u64,
 }
 
+/// The channel a message is about (temporary id before `funding_signed`).
+fn channel_of(message: &Message) -> Option<ChannelId> {
+    match message {
+        Message::OpenChannel(m) => Some(m.temporary_channel_id),
+        Message::AcceptChannel(m) => Some(m.temporary_channel_id),
+        Message::FundingCreated(m) => Some(m.temporary_channel_id),
+        Message::FundingSigned(m) => Some(m.channel_id),
+        Message::ChannelReady(m) => Some(m.channel_id),
+        Message::ChannelReestablish(m) => Some(m.channel_id),
+        Message::Error(m) => Some(m.channel_id),
+        Message::Warning(m) => Some(m.channel_id),
+        _ => None,
+    }
+}
+
 /// The node's channels and wallet behind one state machine. See the crate
 /// documentation. Cloning gives an independent copy (benchmarks and
 /// simulations fork a world with it).
@@ -201,7 +216,7 @@ impl Manager {
             Event::PeerMessage { peer, message } => {
                 // Every log line about this message names the channel.
                 let span = tracing::info_span!("channel", channel_id = tracing::field::Empty);
-                if let Some(id) = crate::open::channel_of(&message) {
+                if let Some(id) = channel_of(&message) {
                     span.record("channel_id", tracing::field::display(id));
                 }
                 let _entered = span.enter();
@@ -226,6 +241,8 @@ impl Manager {
             }
             Event::Command { id, command } => self.command(id, command),
             Event::BroadcastResult { txid, result } => self.broadcast_result(txid, result),
+            Event::TransactionRejected { txid, reason } => self.transaction_rejected(txid, &reason),
+            Event::CallDropped { id } => self.call_dropped(id),
             Event::Tick => self.tick(),
         }
         self.watch_everything();
@@ -343,7 +360,13 @@ impl Manager {
     /// the channel when it says so.
     pub(crate) fn answer_fault(&mut self, peer: PublicKey, fault: PeerFault) {
         let data = fault.kind.to_string().into_bytes();
-        match fault.kind.consequence() {
+        // An `error` with the all-zero id fails every channel with us
+        // (BOLT 1): a peer's message naming id 0 never earns that.
+        let consequence = match fault.kind.consequence() {
+            Consequence::Fail if fault.channel_id.is_all() => Consequence::Warn,
+            other => other,
+        };
+        match consequence {
             Consequence::Ignore => {
                 tracing::debug!(%peer, %fault, "peer message ignored");
             }
@@ -526,6 +549,14 @@ impl Manager {
             )),
             Command::Channels => Ok(Reply::Channels(self.channels.values().cloned().collect())),
             Command::SyncTip => Ok(Reply::SyncTip(self.wallet.sync_tip())),
+            Command::UnconfirmedTransactions => Ok(Reply::UnconfirmedTransactions(
+                self.wallet
+                    .transactions(self.tip_height())
+                    .into_iter()
+                    .filter(|t| t.confirmations == 0)
+                    .map(|t| t.raw)
+                    .collect(),
+            )),
         };
         self.reply(id, result);
     }
@@ -554,9 +585,11 @@ impl Manager {
                 min_conf,
             )
             .map_err(refuse)?;
+        // The change address is revealed in memory: persist it whatever
+        // happens next, or a restart would hand it out again.
+        self.persist_wallet(spend.records.clone());
         let tx = self.wallet.sign(&spend).map_err(refuse)?;
-        let mut records = spend.records.clone();
-        records.extend(self.wallet.lock_inputs(&spend));
+        let mut records = self.wallet.lock_inputs(&spend);
         records.extend(self.wallet.apply_unconfirmed(&tx, self.now));
         self.persist_wallet(records);
         self.sending.insert(tx.compute_txid(), (id, spend));
@@ -581,6 +614,47 @@ impl Manager {
                     ))),
                 );
             }
+        }
+    }
+
+    /// The chain will never take `txid`: out of the wallet, and a channel
+    /// it was to fund is forgotten (nothing was ever at stake in it).
+    fn transaction_rejected(&mut self, txid: Txid, reason: &str) {
+        tracing::warn!(%txid, %reason, "an unconfirmed transaction can never confirm");
+        let records = self.wallet.drop_unconfirmed(txid);
+        self.persist_wallet(records);
+        let funded: Vec<(PublicKey, ChannelId)> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| {
+                matches!(&c.phase, ChannelPhase::Funded(f)
+                    if f.funding().txid == txid && f.confirmation.is_none())
+            })
+            .map(|(id, c)| (c.peer, *id))
+            .collect();
+        for (peer, id) in funded {
+            self.forget_channel(id, peer, FaultKind::FundingDoubleSpent);
+        }
+    }
+
+    /// The caller of `id` is gone: an open it started and that has not
+    /// reached `funding_signed` is abandoned, so it cannot complete behind
+    /// the caller's back.
+    fn call_dropped(&mut self, id: RequestId) {
+        let outbound: Vec<(PublicKey, ChannelId)> = self
+            .outbound
+            .iter()
+            .filter(|(_, p)| p.request == id)
+            .map(|(k, _)| *k)
+            .collect();
+        let awaiting: Vec<(PublicKey, ChannelId)> = self
+            .waiting_opens
+            .iter()
+            .filter(|(_, w)| w.request == id)
+            .filter_map(|(cid, _)| self.channels.get(cid).map(|c| (c.peer, *cid)))
+            .collect();
+        for (peer, channel) in outbound.into_iter().chain(awaiting) {
+            self.answer_fault(peer, PeerFault::new(channel, FaultKind::CallerGone));
         }
     }
 

@@ -23,21 +23,6 @@ use crate::record::{ChannelPhase, ChannelRecord, Failure, FundedChannel};
 /// (`funding.MinChanFundingSize`), so peers' defaults accept it.
 pub const MIN_CHANNEL_SIZE: Sat = Sat(20_000);
 
-/// The channel a message is about (temporary id before `funding_signed`).
-pub(crate) fn channel_of(message: &Message) -> Option<ChannelId> {
-    match message {
-        Message::OpenChannel(m) => Some(m.temporary_channel_id),
-        Message::AcceptChannel(m) => Some(m.temporary_channel_id),
-        Message::FundingCreated(m) => Some(m.temporary_channel_id),
-        Message::FundingSigned(m) => Some(m.channel_id),
-        Message::ChannelReady(m) => Some(m.channel_id),
-        Message::ChannelReestablish(m) => Some(m.channel_id),
-        Message::Error(m) => Some(m.channel_id),
-        Message::Warning(m) => Some(m.channel_id),
-        _ => None,
-    }
-}
-
 fn unknown(channel_id: ChannelId, message: &'static str) -> PeerFault {
     PeerFault::new(channel_id, FaultKind::UnknownChannel { message })
 }
@@ -219,7 +204,8 @@ impl Manager {
                 Ok(())
             }
             Message::Warning(warning) => {
-                tracing::warn!(%peer, warning = %warning.printable_data(), "peer sent warning");
+                let shown: String = warning.printable_data().chars().take(200).collect();
+                tracing::info!(%peer, warning = %shown, "peer sent warning");
                 Ok(())
             }
             // The peer layer answers pings, checks init, skips gossip.
@@ -267,6 +253,14 @@ impl Manager {
     pub(crate) fn mark_failed(&mut self, peer: PublicKey, id: ChannelId, by: Side, reason: &str) {
         let ours = self.channels.get(&id).filter(|c| c.peer == peer);
         if let Some(ChannelPhase::Funded(channel)) = ours.map(|c| &c.phase) {
+            // Nothing of ours is at stake in a channel the peer funds and
+            // has not confirmed: forget it (a failed row would otherwise
+            // escape the pending limits and pile up).
+            if !channel.is_ours() && channel.confirmation.is_none() {
+                tracing::info!(%peer, channel = %id, %reason, "unconfirmed inbound channel failed; forgetting it");
+                self.remove_channel(id);
+                return;
+            }
             if channel.failure.is_none() {
                 let mut channel = channel.clone();
                 channel.failure = Some(Failure {
@@ -305,6 +299,10 @@ impl Manager {
             .get(&peer)
             .cloned()
             .unwrap_or_else(Features::empty);
+        // The 2016-block funding deadline counts from our tip.
+        if self.wallet.sync_tip().is_none() {
+            return Err(PeerFault::new(temporary, FaultKind::NotSynced));
+        }
         // Check first: a refused proposal costs no key index and no write.
         rayo_channel::establish::check_open_channel(open, &self.config.policy, &features)
             .map_err(|e| PeerFault::new(temporary, rayo_channel::channel::ChannelError::from(e)))?;
@@ -396,6 +394,9 @@ impl Manager {
                 1,
             )
             .map_err(cannot_fund)?;
+        // The change address is revealed in memory: persist it whatever
+        // happens next.
+        self.persist_wallet(spend.records.clone());
         let funding_tx = self.wallet.sign(&spend).map_err(cannot_fund)?;
         let vout = funding_tx
             .output
@@ -418,8 +419,7 @@ impl Manager {
             return Err(fault(FaultKind::FundingInUse));
         }
         // One changeset: the change address, the coin locks and the row.
-        let mut records = spend.records.clone();
-        records.extend(self.wallet.lock_inputs(&spend));
+        let records = self.wallet.lock_inputs(&spend);
         self.persist_wallet(records);
         self.store_channel(ChannelRecord {
             peer,
@@ -482,7 +482,8 @@ impl Manager {
     /// closing). An unknown channel id is ignored.
     fn on_peer_error(&mut self, peer: PublicKey, error: &ErrorMessage) {
         let text = error.printable_data();
-        tracing::warn!(%peer, channel = %error.channel_id, error = %text, "peer failed a channel");
+        let shown: String = text.chars().take(200).collect();
+        tracing::info!(%peer, channel = %error.channel_id, error = %shown, "peer failed a channel");
         let all = error.channel_id.is_all();
         let named = |id: &ChannelId| all || *id == error.channel_id;
         let opens: Vec<ChannelId> = self
@@ -511,13 +512,6 @@ impl Manager {
             match self.channels.get(&id).map(|c| &c.phase) {
                 Some(ChannelPhase::AwaitingFundingSigned { .. }) => {
                     self.abandon_funding(id, &reason);
-                }
-                // Nothing of ours is at stake in a channel the peer funds
-                // and has not confirmed: forget it (it counts against the
-                // pending limits otherwise).
-                Some(ChannelPhase::Funded(c)) if !c.is_ours() && c.confirmation.is_none() => {
-                    tracing::info!(%peer, channel = %id, "unconfirmed inbound channel failed by its opener; forgetting it");
-                    self.remove_channel(id);
                 }
                 Some(ChannelPhase::Funded(_)) => self.mark_failed(peer, id, Side::Remote, &text),
                 _ => {}

@@ -117,7 +117,7 @@ fn error_text(message: Option<Message>) -> String {
 
 #[test]
 fn inbound_opens_are_keyed_by_peer_and_temporary_id() {
-    let mut sim = Sim::new(1, &["bob"]);
+    let mut sim = Sim::synced(1, &["bob"]);
     let (p, q) = (RawPeer::new(7), RawPeer::new(8));
     hello(&mut sim, 0, &p);
     hello(&mut sim, 0, &q);
@@ -144,7 +144,7 @@ fn inbound_opens_are_keyed_by_peer_and_temporary_id() {
 
 #[test]
 fn a_thousand_fake_funding_created_leave_one_channel_per_peer() {
-    let mut sim = Sim::new(1, &["bob"]);
+    let mut sim = Sim::synced(1, &["bob"]);
     let mallory = RawPeer::new(9);
     hello(&mut sim, 0, &mallory);
     for n in 0..1000u32 {
@@ -181,7 +181,7 @@ fn a_thousand_fake_funding_created_leave_one_channel_per_peer() {
 
 #[test]
 fn the_global_pending_limit_holds_across_peers() {
-    let mut sim = Sim::new(1, &["bob"]);
+    let mut sim = Sim::synced(1, &["bob"]);
     sim.configure(0, |c| c.max_pending_total = 2);
     for seed in 20..22 {
         let peer = RawPeer::new(seed);
@@ -197,7 +197,7 @@ fn the_global_pending_limit_holds_across_peers() {
 
 #[test]
 fn an_idle_peer_holding_an_open_times_out_and_frees_its_slot() {
-    let mut sim = Sim::new(1, &["bob"]);
+    let mut sim = Sim::synced(1, &["bob"]);
     let idle = RawPeer::new(11);
     hello(&mut sim, 0, &idle);
     say(&mut sim, 0, &idle, idle.open(1).1);
@@ -215,7 +215,7 @@ fn an_idle_peer_holding_an_open_times_out_and_frees_its_slot() {
 
 #[test]
 fn unknown_channels_get_error_and_out_of_phase_messages_a_warning() {
-    let mut sim = Sim::new(1, &["bob"]);
+    let mut sim = Sim::synced(1, &["bob"]);
     let peer = RawPeer::new(12);
     hello(&mut sim, 0, &peer);
     // BOLT 1: a channel message for an unknown channel gets an error
@@ -257,9 +257,7 @@ fn accept_for(sim: &mut Sim, peer: &RawPeer, open: Message) -> AcceptChannel {
 
 #[test]
 fn a_fundee_forgets_a_channel_whose_funding_never_confirms_in_2016_blocks() {
-    let mut sim = Sim::new(1, &["bob"]);
-    sim.mine(1);
-    sim.sync_all();
+    let mut sim = Sim::synced(1, &["bob"]);
     let funded_at = sim.chain.height();
     let peer = RawPeer::new(13);
     hello(&mut sim, 0, &peer);
@@ -472,4 +470,122 @@ fn a_peer_cannot_fail_another_peers_channel() {
     let channel = record.funded().unwrap();
     assert!(channel.is_usable(), "{:?}", channel.failure);
     assert_eq!(channel.status_flags(), "ChanStatusDefault");
+}
+
+#[test]
+fn a_node_not_synced_refuses_inbound_opens() {
+    let mut sim = Sim::new(1, &["bob"]);
+    let peer = RawPeer::new(15);
+    hello(&mut sim, 0, &peer);
+    say(&mut sim, 0, &peer, peer.open(1).1);
+    assert!(error_text(last_to(&sim, 0, &peer)).contains("not synced"));
+    sim.mine(1);
+    sim.sync_all();
+    say(&mut sim, 0, &peer, peer.open(2).1);
+    accept_of(last_to(&sim, 0, &peer));
+}
+
+#[test]
+fn failing_a_fake_inbound_channel_forgets_it_so_fakes_cannot_pile_up() {
+    let mut sim = Sim::synced(1, &["bob"]);
+    let mallory = RawPeer::new(16);
+    hello(&mut sim, 0, &mallory);
+    for round in 1..=20u8 {
+        let (phase, open) = mallory.open(round);
+        let accept = accept_for(&mut sim, &mallory, open);
+        say(
+            &mut sim,
+            0,
+            &mallory,
+            mallory.fake_funding(phase, &accept, round),
+        );
+        let Some(Message::FundingSigned(signed)) = last_to(&sim, 0, &mallory) else {
+            panic!("round {round}: funding_signed expected");
+        };
+        // A reestablish that fails the channel (next_commitment_number 0).
+        say(
+            &mut sim,
+            0,
+            &mallory,
+            Message::ChannelReestablish(rayo_wire::establish::ChannelReestablish {
+                channel_id: signed.channel_id,
+                next_commitment_number: 0,
+                next_revocation_number: 0,
+                your_last_per_commitment_secret: [0; 32],
+                my_current_per_commitment_point: mallory
+                    .keys
+                    .per_commitment_point(&Secp256k1::new(), 0)
+                    .unwrap(),
+                next_funding: None,
+                my_current_funding_locked: None,
+            }),
+        );
+        assert!(matches!(
+            last_to(&sim, 0, &mallory),
+            Some(Message::Error(_))
+        ));
+    }
+    assert!(
+        sim.manager(0).channels().count() <= 1,
+        "failed fakes are forgotten"
+    );
+    assert!(sim.nodes[0].store.channels().len() <= 1);
+}
+
+#[test]
+fn a_message_naming_the_all_zero_channel_gets_a_warning_not_an_error() {
+    let mut sim = Sim::synced(1, &["bob"]);
+    let peer = RawPeer::new(17);
+    hello(&mut sim, 0, &peer);
+    let ready = Message::ChannelReady(rayo_wire::establish::ChannelReady {
+        channel_id: ChannelId::ALL,
+        second_per_commitment_point: peer
+            .keys
+            .per_commitment_point(&Secp256k1::new(), 1)
+            .unwrap(),
+        short_channel_id_alias: None,
+    });
+    say(&mut sim, 0, &peer, ready);
+    // BOLT 1: an error with id 0 would fail every channel with us.
+    assert!(matches!(last_to(&sim, 0, &peer), Some(Message::Warning(_))));
+}
+
+#[test]
+fn a_reorged_out_funding_is_pending_again_and_confirms_anew() {
+    let (mut sim, id) = open_channel();
+    let confirmed_at = sim.chain.height() - 2;
+    // Take the three blocks away (from the funding's block up).
+    let first = sim.chain.hash_at(confirmed_at).unwrap();
+    sim.chain.invalidate_block(&first, sim.now as u32).unwrap();
+    for i in [ALICE, BOB] {
+        let tip_height = sim.chain.height();
+        sim.deliver(
+            i,
+            rayo_manager::Event::BlocksDisconnected { height: tip_height },
+        );
+        let record = sim
+            .manager(i)
+            .channels()
+            .find(|c| c.channel_id() == id)
+            .unwrap();
+        let channel = record.funded().unwrap();
+        assert!(channel.confirmation.is_none());
+        assert!(channel.phase.short_channel_id.is_none());
+        assert!(!channel.is_usable());
+    }
+    // The funding is back in the mempool; mined again, it confirms again.
+    sim.mine(3);
+    sim.sync_all();
+    sim.settle();
+    for i in [ALICE, BOB] {
+        let record = sim
+            .manager(i)
+            .channels()
+            .find(|c| c.channel_id() == id)
+            .unwrap();
+        let channel = record.funded().unwrap();
+        assert!(channel.is_usable());
+        let scid = channel.phase.short_channel_id.unwrap();
+        assert_eq!(scid.block(), channel.confirmation.unwrap().height);
+    }
 }

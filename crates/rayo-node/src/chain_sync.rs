@@ -17,6 +17,9 @@ use crate::driver::{ChainRequest, DriverHandle};
 /// How often the chain is polled for new blocks and mempool changes.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(500);
 
+/// Most blocks connected (or disconnected) in one sync round.
+pub const MAX_BLOCKS_PER_ROUND: u32 = 100;
+
 /// The chain tip as last seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChainTip {
@@ -33,6 +36,28 @@ enum SyncError {
     Chain(#[from] ChainClientError),
     #[error("the driver stopped")]
     Stopped,
+}
+
+/// `txs` ordered so that a transaction comes after any of the list it
+/// spends from (a child is refused before its parent is in the mempool).
+fn parents_first(mut txs: Vec<bitcoin::Transaction>) -> Vec<bitcoin::Transaction> {
+    let mut ordered = Vec::with_capacity(txs.len());
+    while !txs.is_empty() {
+        let pending: HashSet<Txid> = txs.iter().map(|t| t.compute_txid()).collect();
+        let (ready, waiting): (Vec<_>, Vec<_>) = txs.into_iter().partition(|t| {
+            t.input
+                .iter()
+                .all(|i| !pending.contains(&i.previous_output.txid))
+        });
+        if ready.is_empty() {
+            // A cycle cannot happen between valid transactions; keep going.
+            ordered.extend(waiting);
+            break;
+        }
+        ordered.extend(ready);
+        txs = waiting;
+    }
+    ordered
 }
 
 /// The chain task's state.
@@ -178,7 +203,14 @@ impl ChainSync {
             height: info.blocks,
             hash: info.bestblockhash,
         }));
+        let mut steps = 0;
         loop {
+            // Bounded work per round, so broadcasts and watches are served
+            // between rounds even during a long catch-up.
+            steps += 1;
+            if steps > MAX_BLOCKS_PER_ROUND {
+                return Ok(());
+            }
             let ours = match self.driver.call(Command::SyncTip).await {
                 Ok(Reply::SyncTip(tip)) => tip,
                 _ => return Err(SyncError::Stopped),
@@ -194,9 +226,10 @@ impl ChainSync {
             };
             if let Some(tip) = ours {
                 // Our tip left the best chain (or the chain got shorter):
-                // step back one block.
-                let still_there = next <= info.blocks + 1
-                    && self.chain.block_hash(tip.height).await.ok() == Some(tip.hash);
+                // step back one block. A failed call is an error, retried
+                // next round, never a reorg.
+                let still_there = tip.height <= info.blocks
+                    && self.chain.block_hash(tip.height).await? == tip.hash;
                 if !still_there {
                     self.event(Event::BlocksDisconnected {
                         height: tip.height.saturating_sub(1),
@@ -215,7 +248,50 @@ impl ChainSync {
             })
             .await?;
         }
+        self.reconcile_unconfirmed().await?;
         self.sync_mempool().await
+    }
+
+    /// The wallet's own unconfirmed transactions that are not in the
+    /// mempool (a crash between persisting and broadcasting, an eviction,
+    /// a restarted chain) go out again; one the chain refuses (its inputs
+    /// spent elsewhere) leaves the wallet.
+    async fn reconcile_unconfirmed(&mut self) -> Result<(), SyncError> {
+        let ours = match self.driver.call(Command::UnconfirmedTransactions).await {
+            Ok(Reply::UnconfirmedTransactions(list)) => list,
+            _ => return Err(SyncError::Stopped),
+        };
+        if ours.is_empty() {
+            return Ok(());
+        }
+        let mempool: HashSet<Txid> = self.chain.mempool().await?.into_iter().collect();
+        for tx in parents_first(ours) {
+            let txid = tx.compute_txid();
+            if mempool.contains(&txid) {
+                continue;
+            }
+            match self.chain.broadcast(&tx).await {
+                Ok(_) => tracing::info!(%txid, "rebroadcast an unconfirmed wallet transaction"),
+                // Its inputs are gone (spent by another transaction): it can
+                // never confirm.
+                Err(ChainClientError::Rpc { message, .. })
+                    if message.contains("missingorspent") || message.contains("conflict") =>
+                {
+                    self.event(Event::TransactionRejected {
+                        txid,
+                        reason: message,
+                    })
+                    .await?;
+                }
+                // Confirmed meanwhile (its block comes next round), or
+                // refused for now (fees): try again later.
+                Err(ChainClientError::Rpc { message, .. }) => {
+                    tracing::debug!(%txid, reason = %message, "rebroadcast refused");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     async fn sync_mempool(&mut self) -> Result<(), SyncError> {

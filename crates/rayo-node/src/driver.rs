@@ -162,7 +162,26 @@ impl Driver {
                     Some(PeerEvent::Disconnected { peer }) => Event::PeerDisconnected { peer },
                     None => return Ok(()),
                 },
-                _ = ticker.tick() => Event::Tick,
+                _ = ticker.tick() => {
+                    // Callers that went away (a closed REST connection):
+                    // the manager abandons what they started.
+                    let gone: Vec<RequestId> = self
+                        .waiting
+                        .iter()
+                        .filter(|(_, answer)| answer.is_closed())
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for id in gone {
+                        self.waiting.remove(&id);
+                        let actions = self.manager.handle(
+                            Event::CallDropped { id },
+                            crate::entropy::unix_now(),
+                            crate::entropy::random_32()?,
+                        );
+                        self.apply(actions).await?;
+                    }
+                    Event::Tick
+                }
             };
             let span = tracing::info_span!("event", peer = tracing::field::Empty);
             if let Event::PeerConnected { peer, .. }

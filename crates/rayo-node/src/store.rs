@@ -105,6 +105,8 @@ impl SqliteNodeStore {
     fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Freed pages are zeroed: a replaced secret leaves no copy behind.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
@@ -148,6 +150,10 @@ impl NodeStore for SqliteNodeStore {
     fn replace_seed(&mut self, seed: &[u8]) -> Result<(), StoreError> {
         self.conn
             .execute("UPDATE secrets SET value = ?1 WHERE name = 'seed'", [seed])?;
+        // Move the new page into the main file over the old one, and empty
+        // the WAL, so the old seed is in neither.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 
@@ -368,6 +374,25 @@ mod tests {
         assert!(store.peers().unwrap().is_empty());
         // A second seed is refused: it would orphan the first wallet.
         assert!(store.save_seed(&[8; 32]).is_err());
+    }
+
+    #[test]
+    fn a_replaced_seed_leaves_no_copy_in_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.sqlite");
+        let words = b"legacy plaintext seed words that must vanish";
+        let mut store = SqliteNodeStore::open(&path).unwrap();
+        store.save_seed(words).unwrap();
+        store.replace_seed(b"RYSD encrypted blob").unwrap();
+        assert_eq!(store.seed().unwrap().unwrap(), b"RYSD encrypted blob");
+        for file in ["node.sqlite", "node.sqlite-wal"] {
+            if let Ok(bytes) = std::fs::read(dir.path().join(file)) {
+                assert!(
+                    !bytes.windows(words.len()).any(|w| w == words),
+                    "{file} still holds the old seed"
+                );
+            }
+        }
     }
 
     #[test]

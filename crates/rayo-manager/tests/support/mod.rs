@@ -322,6 +322,15 @@ impl Sim {
         sim
     }
 
+    /// A world of `names` that has seen one block (a node refuses inbound
+    /// opens before it knows the chain's tip).
+    pub fn synced(seed: u64, names: &[&'static str]) -> Sim {
+        let mut sim = Sim::new(seed, names);
+        sim.mine(1);
+        sim.sync_all();
+        sim
+    }
+
     /// Alice (node 0) with mature coins (101 blocks mined to her), Bob
     /// (node 1), both synced and connected.
     pub fn funded_pair(seed: u64) -> Sim {
