@@ -58,12 +58,17 @@ impl StdoutLines {
     /// Waits (up to 60 s) for a line starting with `prefix` and returns it;
     /// earlier lines are skipped.
     pub fn wait_for(&self, prefix: &str) -> String {
+        self.wait_for_any(&[prefix])
+    }
+
+    /// Waits (up to 60 s) for a line starting with any of `prefixes`.
+    pub fn wait_for_any(&self, prefixes: &[&str]) -> String {
         loop {
             let line = self
                 .0
                 .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("no `{prefix}` line within 60 s"));
-            if line.starts_with(prefix) {
+                .unwrap_or_else(|_| panic!("none of {prefixes:?} within 60 s"));
+            if prefixes.iter().any(|p| line.starts_with(p)) {
                 return line;
             }
         }

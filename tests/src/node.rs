@@ -36,9 +36,10 @@ pub struct StartOptions {
     /// Where to write the daemon's log (its stderr), so a test can read it;
     /// by default it goes to the test's stderr.
     pub log_file: Option<PathBuf>,
-    /// Start without `--noseedbackup`: the node waits for its wallet
-    /// (`rayo create`/`rayo unlock`, see [`NodeDaemon::wait_ready`]) unless
-    /// `extra_args` give it a password file.
+    /// Start without `--noseedbackup`: the node may wait for its wallet
+    /// (`rayo create`/`rayo unlock`, then [`NodeDaemon::wait_ready`]);
+    /// `start_with` returns once it waits or is ready (`pubkey` is empty
+    /// while it waits).
     pub locked: bool,
 }
 
@@ -112,14 +113,12 @@ impl NodeDaemon {
             pubkey: String::new(),
             lines,
         };
-        let waits = options.locked
-            && !extra_args
-                .iter()
-                .any(|a| a.starts_with("--wallet-unlock-password-file"));
-        if waits {
-            node.lines.wait_for(WAITING);
+        // A locked node may wait for its wallet; otherwise it is ready.
+        let first = node.lines.wait_for_any(&[WAITING, READY]);
+        if first.starts_with(READY) {
+            node.set_pubkey(&first);
         } else {
-            node.wait_ready();
+            assert!(options.locked, "an unlocked node waits: {first}");
         }
         node
     }
@@ -128,7 +127,11 @@ impl NodeDaemon {
     /// reads the node id from it.
     pub fn wait_ready(&mut self) {
         let line = self.lines.wait_for(READY);
-        self.pubkey = line[READY.len()..]
+        self.set_pubkey(&line);
+    }
+
+    fn set_pubkey(&mut self, ready_line: &str) {
+        self.pubkey = ready_line[READY.len()..]
             .split('@')
             .next()
             .expect("pubkey@addr")

@@ -3,7 +3,9 @@
 //! words appear nowhere on disk), its files private, refuses a wrong
 //! password at `rayo unlock` with a clear error while it keeps waiting, and
 //! starts with the right one as the same node. A password file unlocks at
-//! startup; a wrong one stops the daemon with a clear error.
+//! startup (with `--wallet-unlock-allow-create` a new node waits for
+//! `rayo create`, as lnd's); a wrong one stops the daemon with a clear
+//! error.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -143,8 +145,9 @@ fn a_password_file_unlocks_at_start_and_a_wrong_one_stops_the_daemon() {
     let refused = run_rayod(&datadir, &chain, &[&flag]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("--wallet-unlock-allow-create"), "{stderr}");
-    // Created with the file's password, then unlocked by it.
+    assert!(stderr.contains("rayo create"), "{stderr}");
+    // With it (as lnd's), the node waits for `rayo create`; then the file
+    // unlocks it at every start.
     let mut node = NodeDaemon::start_with(
         &datadir,
         "bob",
@@ -152,6 +155,14 @@ fn a_password_file_unlocks_at_start_and_a_wrong_one_stops_the_daemon() {
         &[&flag, "--wallet-unlock-allow-create"],
         &locked(),
     );
+    assert!(node.pubkey.is_empty(), "waits for its wallet");
+    let out = rayo_with_stdin(&node, "create", &format!("{PASSWORD}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    node.wait_ready();
     let pubkey = node.pubkey.clone();
     node.stop();
     let mut node = NodeDaemon::start_with(&datadir, "bob", &chain, &[&flag], &locked());

@@ -138,8 +138,21 @@ fn open(alice: &mut Manager, alice_id: PublicKey, bob: &mut Manager, bob_id: Pub
                 NOW,
                 [0; 32],
             );
-            opened |= matches!(reply(actions.clone()), Some(Reply::ChannelOpened(_)));
             to_bob.extend(sends(&actions));
+            // The chain takes the funding; the call is answered then.
+            for action in actions {
+                if let Action::Broadcast { tx, report: true } = action {
+                    let answer = alice.handle(
+                        Event::BroadcastResult {
+                            txid: tx.compute_txid(),
+                            result: Ok(()),
+                        },
+                        NOW,
+                        [0; 32],
+                    );
+                    opened |= matches!(reply(answer), Some(Reply::ChannelOpened(_)));
+                }
+            }
         }
     }
     assert!(opened, "the channel opened");

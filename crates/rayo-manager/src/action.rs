@@ -35,6 +35,8 @@ pub enum Action {
     },
     /// Ask the chain source to deliver what touches this.
     Watch(Watch),
+    /// The chain source may forget a watch (a channel was forgotten).
+    Unwatch(Watch),
     /// Answer an API call.
     Reply {
         /// The call.
@@ -166,7 +168,7 @@ impl Plan {
         }
         plan.after.sort_by_key(|a| match a {
             Action::Broadcast { .. } => 0,
-            Action::Watch(_) => 1,
+            Action::Watch(_) | Action::Unwatch(_) => 1,
             Action::Reply { .. } => 2,
             _ => 3,
         });

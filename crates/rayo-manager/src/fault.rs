@@ -62,6 +62,9 @@ pub enum FaultKind {
     /// The funding transaction's inputs were spent by another transaction.
     #[error("the funding transaction can never confirm (its inputs are spent)")]
     FundingDoubleSpent,
+    /// The channel was failed earlier (its reason).
+    #[error("the channel was failed: {0}")]
+    ChannelFailed(String),
     /// We do not know the chain's tip yet, so we cannot time the funding.
     #[error("not synced to the chain yet; try again shortly")]
     NotSynced,
@@ -84,6 +87,7 @@ impl FaultKind {
             | FaultKind::Timeout
             | FaultKind::CallerGone
             | FaultKind::FundingDoubleSpent
+            | FaultKind::ChannelFailed(_)
             | FaultKind::NotSynced => Consequence::Fail,
         }
     }

@@ -9,7 +9,8 @@
 //!        result, timer tick) + now + entropy
 //!     -> Manager::handle -> [Action] in order:
 //!        Persist(changeset), Send(peer, message), Broadcast(tx),
-//!        Watch(outpoint | script), Reply(request id, result), Disconnect(peer)
+//!        Watch/Unwatch(outpoint | script), Reply(request id, result),
+//!        Disconnect(peer)
 //! ```
 //!
 //! The owner (rayod's driver task, or the deterministic simulation in

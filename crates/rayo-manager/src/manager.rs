@@ -129,6 +129,9 @@ pub struct Manager {
     pub(crate) waiting_opens: BTreeMap<ChannelId, WaitingOpen>,
     /// `sendcoins` transactions handed to the chain, waiting for its answer.
     pub(crate) sending: BTreeMap<Txid, (RequestId, UnsignedSpend)>,
+    /// Funded opens whose funding is being handed to the chain: the call is
+    /// answered with the outpoint when the chain answers.
+    pub(crate) publishing: BTreeMap<Txid, (RequestId, OutPoint)>,
     pub(crate) next_key_index: u32,
     /// Scripts and outpoints already asked of the chain source.
     watched: BTreeSet<Watch>,
@@ -165,6 +168,7 @@ impl Manager {
             channels: BTreeMap::new(),
             waiting_opens: BTreeMap::new(),
             sending: BTreeMap::new(),
+            publishing: BTreeMap::new(),
             next_key_index: stored.next_key_index,
             watched: BTreeSet::new(),
             now,
@@ -340,6 +344,12 @@ impl Manager {
             removed_channels: vec![id],
             ..Changeset::default()
         });
+        if let Some(channel) = record.funded() {
+            let watch = Watch::Outpoint(channel.funding());
+            if self.watched.remove(&watch) {
+                self.out.push(Action::Unwatch(watch));
+            }
+        }
         Some(record)
     }
 
@@ -598,6 +608,13 @@ impl Manager {
     }
 
     fn broadcast_result(&mut self, txid: Txid, result: Result<(), String>) {
+        if let Some((id, funding)) = self.publishing.remove(&txid) {
+            if let Err(reason) = &result {
+                tracing::warn!(%txid, %reason, "the chain refused the funding for now; it will be rebroadcast");
+            }
+            self.reply(id, Ok(Reply::ChannelOpened(funding)));
+            return;
+        }
         let Some((id, spend)) = self.sending.remove(&txid) else {
             return;
         };

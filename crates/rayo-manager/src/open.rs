@@ -13,7 +13,7 @@ use rayo_wire::features::Features;
 use rayo_wire::ids::ChannelId;
 use rayo_wire::message::{ErrorMessage, Message};
 
-use crate::action::{Action, CommandError, Reply};
+use crate::action::{Action, CommandError};
 use crate::event::{OpenChannelCommand, RequestId};
 use crate::fault::{FaultKind, PeerFault};
 use crate::manager::{Manager, PendingInbound, PendingOutbound, WaitingOpen};
@@ -158,10 +158,15 @@ impl Manager {
                 });
                 self.out.push(Action::Broadcast {
                     tx: funding_tx,
-                    report: false,
+                    report: true,
                 });
+                // The call is answered once the chain has the funding (as
+                // lnd's openchannel returns after publishing), so a block
+                // mined next includes it. The open is complete either way:
+                // a refused funding is rebroadcast.
                 if let Some(waiting) = self.waiting_opens.remove(&id) {
-                    self.reply(waiting.request, Ok(Reply::ChannelOpened(funding)));
+                    self.publishing
+                        .insert(funding.txid, (waiting.request, funding));
                 }
                 Ok(())
             }
@@ -186,6 +191,13 @@ impl Manager {
                     return Ok(());
                 }
                 let channel = self.funded_with(peer, id, "channel_reestablish")?;
+                // A failed channel is not resumed: the peer hears it again.
+                if let Some(failure) = &channel.failure {
+                    return Err(PeerFault::new(
+                        id,
+                        FaultKind::ChannelFailed(failure.reason.clone()),
+                    ));
+                }
                 let key_index = self.channels[&id].key_index;
                 let keys = self
                     .channel_keys(key_index)

@@ -337,10 +337,24 @@ fn a_peer_error_on_a_funded_channel_is_recorded_and_shown() {
         channel.status_flags(),
         "ChanStatusBorked|ChanStatusRemoteCloseInitiator"
     );
-    // Durable: a restart shows it too.
+    // Durable: a restart shows it too, and the reconnected peer's
+    // channel_reestablish is answered with an error, not channel_ready.
+    let before = sim.sent_to(ALICE, &bob).len();
     sim.crash_node(ALICE);
     let channel = sim.manager(ALICE).channels().next().unwrap().clone();
     assert!(channel.funded().unwrap().failure.is_some());
+    sim.settle();
+    let to_bob = sim.sent_to(ALICE, &bob);
+    let after_restart = &to_bob[before..];
+    assert!(
+        after_restart
+            .iter()
+            .any(|m| matches!(m, Message::Error(e) if e.channel_id == id)),
+        "{after_restart:?}"
+    );
+    assert!(!after_restart
+        .iter()
+        .any(|m| matches!(m, Message::ChannelReady(_) | Message::ChannelReestablish(_))));
 }
 
 #[test]
@@ -530,6 +544,16 @@ fn failing_a_fake_inbound_channel_forgets_it_so_fakes_cannot_pile_up() {
         "failed fakes are forgotten"
     );
     assert!(sim.nodes[0].store.channels().len() <= 1);
+    // And so are their watches.
+    let outpoints = sim.nodes[0]
+        .watches
+        .iter()
+        .filter(|w| matches!(w, rayo_manager::Watch::Outpoint(_)))
+        .count();
+    assert!(
+        outpoints <= 1,
+        "{outpoints} funding outpoints still watched"
+    );
 }
 
 #[test]
@@ -588,4 +612,50 @@ fn a_reorged_out_funding_is_pending_again_and_confirms_anew() {
         let scid = channel.phase.short_channel_id.unwrap();
         assert_eq!(scid.block(), channel.confirmation.unwrap().height);
     }
+}
+
+#[test]
+fn an_open_whose_caller_went_away_never_completes() {
+    let mut sim = Sim::funded_pair(6);
+    let bob = sim.nodes[BOB].id;
+    let request = sim.ask(ALICE, open_to(bob, Sat(300_000)));
+    // The REST connection closes before Bob answers.
+    sim.deliver(ALICE, Event::CallDropped { id: request });
+    sim.settle();
+    assert_eq!(sim.chain.mempool().len(), 0, "nothing broadcast");
+    assert_eq!(sim.manager(ALICE).channels().count(), 0);
+    assert_eq!(sim.manager(ALICE).wallet().locked().count(), 0);
+    assert!(sim
+        .sent_to(ALICE, &bob)
+        .iter()
+        .any(|m| matches!(m, Message::Error(e) if e.printable_data().contains("cancelled"))));
+}
+
+#[test]
+fn a_double_spent_funding_forgets_its_channel() {
+    let mut sim = Sim::funded_pair(7);
+    let bob = sim.nodes[BOB].id;
+    let request = sim.ask(ALICE, open_to(bob, Sat(300_000)));
+    sim.settle();
+    let Some(Ok(Reply::ChannelOpened(funding))) = sim.nodes[ALICE].replies.get(&request).cloned()
+    else {
+        panic!("the open completes");
+    };
+    // The chain says the funding can never confirm (its inputs are spent).
+    sim.deliver(
+        ALICE,
+        Event::TransactionRejected {
+            txid: funding.txid,
+            reason: "bad-txns-inputs-missingorspent".into(),
+        },
+    );
+    sim.settle();
+    assert_eq!(sim.manager(ALICE).channels().count(), 0);
+    assert!(sim
+        .manager(ALICE)
+        .wallet()
+        .transaction(&funding.txid)
+        .is_none());
+    // Bob was told, and forgot his side (nothing of his was at stake).
+    assert_eq!(sim.manager(BOB).channels().count(), 0);
 }

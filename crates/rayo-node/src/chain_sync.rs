@@ -3,7 +3,7 @@
 //! watches), and carries out the driver's broadcasts. Chain calls (up to
 //! the client's timeout each) happen here, never in the driver.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,8 +67,9 @@ pub struct ChainSync {
     requests: mpsc::UnboundedReceiver<ChainRequest>,
     watched_scripts: HashSet<bitcoin::ScriptBuf>,
     watched_outpoints: HashSet<bitcoin::OutPoint>,
-    /// Mempool transactions already looked at, and those handed over.
-    seen: HashSet<Txid>,
+    /// Mempool transactions already looked at (with the scripts they pay),
+    /// and those handed over.
+    seen: HashMap<Txid, Vec<bitcoin::ScriptBuf>>,
     delivered: BTreeSet<Txid>,
     tip: watch::Sender<Option<ChainTip>>,
 }
@@ -88,7 +89,7 @@ impl ChainSync {
             requests,
             watched_scripts: HashSet::new(),
             watched_outpoints: HashSet::new(),
-            seen: HashSet::new(),
+            seen: HashMap::new(),
             delivered: BTreeSet::new(),
             tip,
         }
@@ -138,7 +139,16 @@ impl ChainSync {
     async fn serve(&mut self, request: ChainRequest) -> Result<(), SyncError> {
         match request {
             ChainRequest::Watch(Watch::Script(script)) => {
+                // A transaction already looked at may pay the new script:
+                // forget having seen it, so the next round hands it over.
+                self.seen.retain(|_, outputs| !outputs.contains(&script));
                 self.watched_scripts.insert(script);
+            }
+            ChainRequest::Unwatch(Watch::Script(script)) => {
+                self.watched_scripts.remove(&script);
+            }
+            ChainRequest::Unwatch(Watch::Outpoint(outpoint)) => {
+                self.watched_outpoints.remove(&outpoint);
             }
             ChainRequest::Watch(Watch::Outpoint(outpoint)) => {
                 self.watched_outpoints.insert(outpoint);
@@ -249,7 +259,7 @@ impl ChainSync {
             .await?;
         }
         self.reconcile_unconfirmed().await?;
-        self.sync_mempool().await
+        self.sync_mempool(info.bestblockhash).await
     }
 
     /// The wallet's own unconfirmed transactions that are not in the
@@ -294,18 +304,26 @@ impl ChainSync {
         Ok(())
     }
 
-    async fn sync_mempool(&mut self) -> Result<(), SyncError> {
+    /// Hands over the watched mempool transactions not seen yet, and says
+    /// which handed-over ones left it. `tip` is the block the round synced
+    /// to: if another came meanwhile, departures wait for the next round
+    /// (they may be in that block, which the manager has not seen yet).
+    async fn sync_mempool(&mut self, tip: BlockHash) -> Result<(), SyncError> {
         let txids: HashSet<Txid> = self.chain.mempool().await?.into_iter().collect();
+        let same_tip = self.chain.chain_info().await?.bestblockhash == tip;
         let unseen: Vec<Txid> = txids
             .iter()
-            .filter(|t| !self.seen.contains(*t))
+            .filter(|t| !self.seen.contains_key(*t))
             .copied()
             .collect();
         for txid in unseen {
             let Some(tx) = self.chain.transaction(txid).await? else {
                 continue;
             };
-            self.seen.insert(txid);
+            self.seen.insert(
+                txid,
+                tx.output.iter().map(|o| o.script_pubkey.clone()).collect(),
+            );
             let watched = tx
                 .output
                 .iter()
@@ -325,14 +343,14 @@ impl ChainSync {
         let gone: Vec<Txid> = self
             .delivered
             .iter()
-            .filter(|t| !txids.contains(*t))
+            .filter(|t| same_tip && !txids.contains(*t))
             .copied()
             .collect();
         for txid in gone {
             self.delivered.remove(&txid);
             self.event(Event::MempoolDropped { txid }).await?;
         }
-        self.seen.retain(|t| txids.contains(t));
+        self.seen.retain(|t, _| txids.contains(t));
         Ok(())
     }
 

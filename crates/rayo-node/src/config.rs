@@ -60,8 +60,8 @@ pub struct Config {
     /// `rayo unlock`.
     #[arg(long = "wallet-unlock-password-file", value_name = "PATH")]
     pub wallet_unlock_password_file: Option<PathBuf>,
-    /// With --wallet-unlock-password-file: create the wallet with that
-    /// password if there is none yet (lnd's flag).
+    /// With --wallet-unlock-password-file: if there is no wallet yet, wait
+    /// for `rayo create` instead of failing (lnd's flag).
     #[arg(long = "wallet-unlock-allow-create")]
     pub wallet_unlock_allow_create: bool,
     /// Smallest inbound channel accepted, in satoshis (lnd's flag).

@@ -90,7 +90,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let unlocked = tokio::select! {
+        let seed = tokio::select! {
             unlocked = crate::unlocker::obtain_seed(
                 &config,
                 &store,
@@ -103,14 +103,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
                 return Ok(());
             }
         };
-        if let Some(words) = &unlocked.new_words {
-            println!(
-                "!!! NEW WALLET SEED: write these 24 words down; they are shown only once !!!"
-            );
-            println!("{words}");
-            println!("!!! END OF SEED !!!");
-        }
-        let master = unlocked.seed.master_key(network)?;
+        let master = seed.master_key(network)?;
         let node_secret = rayo_wallet::node_secret(&master)?;
         let node_id = node_secret.public_key(&Secp256k1::signing_only());
         let stored = store

@@ -89,6 +89,8 @@ pub enum ChainRequest {
     },
     /// Deliver unconfirmed transactions touching this.
     Watch(Watch),
+    /// No longer needed.
+    Unwatch(Watch),
 }
 
 /// Why the driver stopped.
@@ -225,6 +227,9 @@ impl Driver {
                 }
                 Action::Watch(watch) => {
                     let _ = self.chain.send(ChainRequest::Watch(watch));
+                }
+                Action::Unwatch(watch) => {
+                    let _ = self.chain.send(ChainRequest::Unwatch(watch));
                 }
                 Action::Reply { id, reply } => {
                     if let Some(answer) = self.waiting.remove(&id) {

@@ -6,7 +6,8 @@
 //!   a fixed, published dev password (lnd does the same with "hello"), so no
 //!   one is asked anything;
 //! * `--wallet-unlock-password-file`: the password comes from a file
-//!   (`--wallet-unlock-allow-create` creates the wallet if there is none);
+//!   (with `--wallet-unlock-allow-create`, a node without a wallet waits
+//!   for `rayo create` instead of failing, as lnd's);
 //! * otherwise the node waits, serving lnd's `WalletUnlocker` REST calls
 //!   (`GET /v1/genseed`, `POST /v1/initwallet`, `POST /v1/unlockwallet`,
 //!   which `rayo create` and `rayo unlock` use) behind the access token; a
@@ -40,14 +41,6 @@ use crate::store::StoreHandle;
 /// secret, only one format for every node (lnd uses "hello",
 /// `lnwallet.DefaultPrivatePassphrase`; ours meets the 8-byte minimum).
 pub const DEV_PASSWORD: &[u8] = b"rayo-dev-wallet";
-
-/// The seed, and its words when they were just created (to show once).
-pub struct Unlocked {
-    /// The seed.
-    pub seed: Seed,
-    /// Set when the wallet was created now.
-    pub new_words: Option<String>,
-}
 
 /// What the store holds.
 enum Stored {
@@ -168,27 +161,21 @@ pub async fn obtain_seed(
     rest: SocketAddr,
     tls: Arc<rustls::ServerConfig>,
     token: &str,
-) -> anyhow::Result<Unlocked> {
+) -> anyhow::Result<Seed> {
     if config.noseedbackup {
         return dev_seed(config, store).await;
     }
     if let Some(path) = &config.wallet_unlock_password_file {
         let password = secrets::read_password_file(path)?.to_vec();
-        return match unlock(store, password.clone()).await {
-            Ok(seed) => Ok(Unlocked {
-                seed,
-                new_words: None,
-            }),
+        return match unlock(store, password).await {
+            Ok(seed) => Ok(seed),
+            // As lnd: with --wallet-unlock-allow-create, wait for
+            // `rayo create` rather than fail.
             Err(UnlockError::NoWallet) if config.wallet_unlock_allow_create => {
-                let words = new_words()?;
-                let seed = create(store, words.clone(), password).await?;
-                Ok(Unlocked {
-                    seed,
-                    new_words: Some(words),
-                })
+                wait_for_password(store, rest, tls, token).await
             }
             Err(UnlockError::NoWallet) => anyhow::bail!(
-                "no wallet yet: run rayo create, or add --wallet-unlock-allow-create to create it with the password in {}",
+                "no wallet yet: run rayo create (start with --wallet-unlock-allow-create to wait for it), then restart with {}",
                 path.display()
             ),
             Err(e) => Err(anyhow::anyhow!("{e} (from {})", path.display())),
@@ -199,22 +186,16 @@ pub async fn obtain_seed(
 
 /// `--noseedbackup`: the dev password; the words of a new wallet also go to
 /// `seed.txt`.
-async fn dev_seed(config: &Config, store: &StoreHandle) -> anyhow::Result<Unlocked> {
+async fn dev_seed(config: &Config, store: &StoreHandle) -> anyhow::Result<Seed> {
     match unlock(store, DEV_PASSWORD.to_vec()).await {
-        Ok(seed) => Ok(Unlocked {
-            seed,
-            new_words: None,
-        }),
+        Ok(seed) => Ok(seed),
         Err(UnlockError::NoWallet) => {
             let words = new_words()?;
             let path = config.datadir().join("seed.txt");
             write_private(&path, format!("{words}\n").as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             let seed = create(store, words, DEV_PASSWORD.to_vec()).await?;
-            Ok(Unlocked {
-                seed,
-                new_words: None,
-            })
+            Ok(seed)
         }
         Err(UnlockError::Secrets(SecretsError::WrongPassword)) => anyhow::bail!(
             "this wallet has its own password: start rayod without --noseedbackup and run rayo unlock"
@@ -237,7 +218,7 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
 struct Unlocker {
     store: StoreHandle,
     token: Arc<str>,
-    done: mpsc::Sender<Unlocked>,
+    done: mpsc::Sender<Seed>,
     /// One create/unlock at a time.
     busy: Arc<Mutex<()>>,
 }
@@ -260,13 +241,7 @@ impl From<UnlockError> for ApiError {
 impl Unlocker {
     /// Hands the seed to the waiting daemon.
     async fn unlocked(&self, seed: Seed) {
-        let _ = self
-            .done
-            .send(Unlocked {
-                seed,
-                new_words: None,
-            })
-            .await;
+        let _ = self.done.send(seed).await;
     }
 }
 
@@ -321,7 +296,7 @@ async fn wait_for_password(
     rest: SocketAddr,
     tls: Arc<rustls::ServerConfig>,
     token: &str,
-) -> anyhow::Result<Unlocked> {
+) -> anyhow::Result<Seed> {
     let listener = tokio::net::TcpListener::bind(rest)
         .await
         .with_context(|| format!("cannot listen for the REST API on {rest}"))?;

@@ -767,6 +767,9 @@ impl Sim {
                 Action::Watch(watch) => {
                     self.nodes[i].watches.insert(watch);
                 }
+                Action::Unwatch(watch) => {
+                    self.nodes[i].watches.remove(&watch);
+                }
                 Action::Reply { id, reply } => {
                     self.nodes[i].asked.remove(&id);
                     self.nodes[i].replies.insert(id, reply);
