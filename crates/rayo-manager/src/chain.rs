@@ -25,16 +25,17 @@ impl Manager {
                 return;
             }
         }
+        // Hashed once per block, not once per waiting channel.
+        let txids: Vec<bitcoin::Txid> = block.txdata.iter().map(|tx| tx.compute_txid()).collect();
         let ids: Vec<ChannelId> = self.channels.keys().copied().collect();
         for id in ids {
             if let Some((_, _, channel)) = self.open_channel_state(id) {
                 let funding = channel.funding();
                 if channel.confirmation.is_none() {
-                    let found = block
-                        .txdata
+                    let found = txids
                         .iter()
-                        .enumerate()
-                        .find(|(_, tx)| tx.compute_txid() == funding.txid);
+                        .position(|txid| *txid == funding.txid)
+                        .map(|index| (index, &block.txdata[index]));
                     if let Some((index, tx)) = found {
                         let index = u32::try_from(index).unwrap_or(u32::MAX);
                         self.confirm_funding(id, tx, height, index);

@@ -133,8 +133,10 @@ pub struct Manager {
     /// answered with the outpoint when the chain answers.
     pub(crate) publishing: BTreeMap<Txid, (RequestId, OutPoint)>,
     pub(crate) next_key_index: u32,
-    /// Scripts and outpoints already asked of the chain source.
-    watched: BTreeSet<Watch>,
+    /// Scripts already asked of the chain source.
+    watched_scripts: BTreeSet<ScriptBuf>,
+    /// Funding outpoints already asked of the chain source.
+    watched_outpoints: BTreeSet<OutPoint>,
     /// The `now` of the event being handled (seconds since the epoch).
     pub(crate) now: u64,
     /// The entropy of the event being handled.
@@ -170,7 +172,8 @@ impl Manager {
             sending: BTreeMap::new(),
             publishing: BTreeMap::new(),
             next_key_index: stored.next_key_index,
-            watched: BTreeSet::new(),
+            watched_scripts: BTreeSet::new(),
+            watched_outpoints: BTreeSet::new(),
             now,
             entropy: [0; 32],
             out: Vec::new(),
@@ -345,9 +348,9 @@ impl Manager {
             ..Changeset::default()
         });
         if let Some(channel) = record.funded() {
-            let watch = Watch::Outpoint(channel.funding());
-            if self.watched.remove(&watch) {
-                self.out.push(Action::Unwatch(watch));
+            if self.watched_outpoints.remove(&channel.funding()) {
+                self.out
+                    .push(Action::Unwatch(Watch::Outpoint(channel.funding())));
             }
         }
         Some(record)
@@ -708,25 +711,30 @@ impl Manager {
     /// Asks the chain source for the wallet's scripts and every funding
     /// output not asked for yet.
     fn watch_everything(&mut self) {
-        let mut new: Vec<Watch> = self
+        // Runs after every event: only what is new is copied.
+        let mut scripts: Vec<ScriptBuf> = self
             .wallet
             .script_pubkeys()
-            .map(|s| Watch::Script(s.to_owned()))
-            .filter(|w| !self.watched.contains(w))
+            .filter(|s| !self.watched_scripts.contains(*s))
+            .map(|s| s.to_owned())
             .collect();
-        new.extend(
-            self.channels
-                .values()
-                .filter_map(|c| match &c.phase {
-                    ChannelPhase::Funded(f) => Some(Watch::Outpoint(f.funding())),
-                    _ => None,
-                })
-                .filter(|w| !self.watched.contains(w)),
-        );
-        new.sort();
-        for watch in new {
-            self.watched.insert(watch.clone());
-            self.out.push(Action::Watch(watch));
+        scripts.sort();
+        let outpoints: BTreeSet<OutPoint> = self
+            .channels
+            .values()
+            .filter_map(|c| match &c.phase {
+                ChannelPhase::Funded(f) => Some(f.funding()),
+                _ => None,
+            })
+            .filter(|o| !self.watched_outpoints.contains(o))
+            .collect();
+        for script in scripts {
+            self.watched_scripts.insert(script.clone());
+            self.out.push(Action::Watch(Watch::Script(script)));
+        }
+        for outpoint in outpoints {
+            self.watched_outpoints.insert(outpoint);
+            self.out.push(Action::Watch(Watch::Outpoint(outpoint)));
         }
     }
 }

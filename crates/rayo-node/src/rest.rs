@@ -416,15 +416,19 @@ async fn list_unspent(
     }))
 }
 
-/// The fee rate for `sat_per_vbyte` (0: the chain's 6-block estimate, at
-/// least 1 sat/vB).
-async fn feerate(api: &Api, sat_per_vbyte: u64) -> Result<FeeRate, ApiError> {
+/// The chain's 6-block fee estimate in sat/kvB (1000 when it has none).
+async fn fee_estimate(api: &Api) -> Result<u64, ApiError> {
+    Ok(api.chain.fee_estimate(6).await?.unwrap_or(1000))
+}
+
+/// The fee rate for `sat_per_vbyte`, or (0) for the estimate
+/// `sat_per_kvb`, at least 1 sat/vB.
+fn feerate(sat_per_vbyte: u64, sat_per_kvb: u64) -> Result<FeeRate, ApiError> {
     if sat_per_vbyte != 0 {
         return u32::try_from(sat_per_vbyte)
             .map(FeeRate::from_sat_per_vb_u32)
             .map_err(|_| invalid("sat_per_vbyte is too large"));
     }
-    let sat_per_kvb = api.chain.fee_estimate(6).await?.unwrap_or(1000);
     Ok(FeeRate::from_sat_per_kwu((sat_per_kvb / 4).max(250)))
 }
 
@@ -453,7 +457,10 @@ async fn send_coins(
     let command = Command::SendCoins {
         script: address.script_pubkey(),
         amount,
-        feerate: feerate(&api, sat_per_vbyte).await?,
+        feerate: match sat_per_vbyte {
+            0 => feerate(0, fee_estimate(&api).await?)?,
+            given => feerate(given, 0)?,
+        },
         min_conf,
     };
     match api.driver.call(command).await? {
@@ -611,15 +618,9 @@ async fn open_channel(
         .and_then(|p| p.checked_mul(1000))
         .map(Msat)
         .ok_or_else(|| invalid("push_sat must be between 0 and local_funding_amount"))?;
-    let sat_per_vbyte = request.sat_per_vbyte;
-    let funding_feerate = feerate(&api, sat_per_vbyte).await?;
-    let sat_per_kvb = api
-        .chain
-        .fee_estimate(6)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(1000);
+    // One estimate for both fee rates (the commitment's needs it anyway).
+    let sat_per_kvb = fee_estimate(&api).await?;
+    let funding_feerate = feerate(request.sat_per_vbyte, sat_per_kvb)?;
     let commitment_feerate_per_kw = u32::try_from(sat_per_kvb / 4).unwrap_or(u32::MAX).max(253);
     let command = Command::OpenChannel(OpenChannelCommand {
         peer,
