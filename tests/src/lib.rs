@@ -149,9 +149,14 @@ impl ChainDaemon {
     /// Sends one raw HTTP POST with the cookie credentials; returns the HTTP
     /// status and body.
     pub fn post(&self, body: &[u8]) -> (u16, String) {
+        self.try_post(body).expect("HTTP request")
+    }
+
+    /// [`ChainDaemon::post`] that returns the transport error.
+    pub fn try_post(&self, body: &[u8]) -> Result<(u16, String), ureq::Error> {
         let (user, pass) = self.cookie();
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-        post_raw(&self.url(), Some(&auth), body)
+        try_post_raw(&self.url(), Some(&auth), body)
     }
 
     /// Calls `method` and returns its `result`, panicking on an RPC error.
@@ -188,6 +193,17 @@ impl Drop for ChainDaemon {
 
 /// One HTTP POST to `url` with optional Basic credentials (already base64).
 pub fn post_raw(url: &str, basic_auth: Option<&str>, body: &[u8]) -> (u16, String) {
+    try_post_raw(url, basic_auth, body).expect("HTTP request")
+}
+
+/// [`post_raw`] that returns the transport error instead of panicking (a
+/// server may close the connection while a refused body is still being
+/// sent).
+pub fn try_post_raw(
+    url: &str,
+    basic_auth: Option<&str>,
+    body: &[u8],
+) -> Result<(u16, String), ureq::Error> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(120)))
@@ -197,7 +213,7 @@ pub fn post_raw(url: &str, basic_auth: Option<&str>, body: &[u8]) -> (u16, Strin
     if let Some(auth) = basic_auth {
         request = request.header("Authorization", &format!("Basic {auth}"));
     }
-    let mut response = request.send(body).expect("HTTP request");
+    let mut response = request.send(body)?;
     let status = response.status().as_u16();
     let text = response
         .body_mut()
@@ -205,5 +221,5 @@ pub fn post_raw(url: &str, basic_auth: Option<&str>, body: &[u8]) -> (u16, Strin
         .limit(64 * 1024 * 1024)
         .read_to_string()
         .unwrap_or_default();
-    (status, text)
+    Ok((status, text))
 }
