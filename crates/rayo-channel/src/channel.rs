@@ -16,15 +16,14 @@ use rayo_wire::amount::{Msat, Sat};
 use rayo_wire::bitcoin::secp256k1::{PublicKey, Secp256k1, Signing, Verification};
 use rayo_wire::bitcoin::{OutPoint, ScriptBuf, Transaction};
 use rayo_wire::establish::{
-    AcceptChannel, ChannelPoints, ChannelReady, ChannelReestablish, FundingCreated, FundingSigned,
-    OpenChannel,
+    AcceptChannel, ChannelPoints, ChannelReady, FundingCreated, FundingSigned, OpenChannel,
 };
 use rayo_wire::features::Features;
 use rayo_wire::ids::{ChannelId, ShortChannelId};
 
 use crate::commitment::{
     CommitmentBuilder, CommitmentError, CommitmentFormat, CommitmentKeys, CommitmentTx,
-    FeeShortfall, FundingOutput, Side,
+    FeeShortfall, FundingOutput, Htlc, Side,
 };
 use crate::establish::{
     check_accept_channel, check_open_channel, supported_channel_type, ChannelPolicy, Consequence,
@@ -33,7 +32,9 @@ use crate::establish::{
 use crate::keys::{
     derive_public_key, derive_revocation_public_key, ChannelKeys, KeyDerivationError,
 };
+use crate::normal::{Commitments, RemoteNext};
 use crate::scripts::funding_script_pubkey;
+use crate::spec::{CommitmentSpec, ReduceError};
 
 /// Why a step of the establishment failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,9 +59,20 @@ pub enum ChannelError {
     /// A key the peer gave cannot be used.
     #[error(transparent)]
     Keys(#[from] KeyDerivationError),
-    /// `channel_reestablish` shows the peer lost state or we did.
+    /// `channel_reestablish` shows the peer lost state, or a state we
+    /// cannot be in.
     #[error("channel_reestablish: {0}")]
     Reestablish(String),
+    /// `channel_reestablish` proves the peer holds a newer state than ours
+    /// (it knows a revocation secret we have not given yet): we lost data.
+    /// We must never broadcast our commitment; we ask the peer to close.
+    #[error(
+        "the peer is at revocation {0}, ahead of our state: we lost data and must not broadcast"
+    )]
+    RemoteAhead(u64),
+    /// Our own bookkeeping does not add up: never expected.
+    #[error(transparent)]
+    Inconsistent(#[from] ReduceError),
 }
 
 impl ChannelError {
@@ -120,19 +132,6 @@ pub struct ChannelSetup {
 }
 
 impl ChannelSetup {
-    /// Our balance, the peer's, and the commitment fee, in whole satoshis
-    /// as a wallet shows them: the opener's balance is net of the fee.
-    pub fn balances_after_fee(&self) -> (Sat, Sat, Sat) {
-        let (local, remote) = self.balances();
-        let fee = crate::establish::initial_commitment_fee(self.feerate_per_kw);
-        let (mut local, mut remote) = (local.to_sat_floor(), remote.to_sat_floor());
-        match self.opener {
-            Side::Local => local = local.saturating_sub(fee),
-            Side::Remote => remote = remote.saturating_sub(fee),
-        }
-        (local, remote, fee)
-    }
-
     fn balances(&self) -> (Msat, Msat) {
         let capacity = Msat(self.capacity.0 * 1000);
         let opener = Msat(capacity.0 - self.push.0);
@@ -150,8 +149,19 @@ impl ChannelSetup {
         )
     }
 
-    /// Our commitment number `n` (the one we hold and can broadcast),
-    /// built with our per-commitment point for `n`.
+    /// The first commitment's content: the opening balances, no HTLCs.
+    pub fn initial_spec(&self) -> CommitmentSpec {
+        let (to_local, to_remote) = self.balances();
+        CommitmentSpec {
+            feerate_per_kw: self.feerate_per_kw,
+            to_local,
+            to_remote,
+            htlcs: Vec::new(),
+        }
+    }
+
+    /// Our commitment number `n` with the opening balances, built with our
+    /// per-commitment point for `n`.
     pub fn local_commitment<C: Signing + Verification>(
         &self,
         secp: &Secp256k1<C>,
@@ -159,69 +169,19 @@ impl ChannelSetup {
         number: u64,
         per_commitment_point: &PublicKey,
     ) -> Result<CommitmentTx, ChannelError> {
-        let (to_local, to_remote) = self.balances();
-        let keys = CommitmentKeys {
-            revocation_pubkey: derive_revocation_public_key(
-                secp,
-                &self.remote.points.revocation_basepoint,
-                per_commitment_point,
-            )?,
-            local_delayed_pubkey: derive_public_key(
-                secp,
-                &self.local.points.delayed_payment_basepoint,
-                per_commitment_point,
-            )?,
-            remote_payment_pubkey: self.remote.points.payment_basepoint,
-            local_htlc_pubkey: derive_public_key(
-                secp,
-                &self.local.points.htlc_basepoint,
-                per_commitment_point,
-            )?,
-            remote_htlc_pubkey: derive_public_key(
-                secp,
-                &self.remote.points.htlc_basepoint,
-                per_commitment_point,
-            )?,
-        };
-        Ok(CommitmentBuilder {
-            format: CommitmentFormat::StaticRemoteKey,
-            funding: FundingOutput {
-                outpoint: funding,
-                amount: self.capacity,
-                local_funding_pubkey: self.local.points.funding_pubkey,
-                remote_funding_pubkey: self.remote.points.funding_pubkey,
-            },
-            commitment_number: number,
-            local_payment_basepoint: self.local.points.payment_basepoint,
-            remote_payment_basepoint: self.remote.points.payment_basepoint,
-            opener: self.opener,
-            to_self_delay: self.remote.to_self_delay,
-            dust_limit: self.local.dust_limit,
-            feerate_per_kw: self.feerate_per_kw,
-            to_local,
-            to_remote,
-            htlcs: &[],
-            keys,
-            fee_shortfall: FeeShortfall::Reject,
-        }
-        .build()?)
+        let spec = self.initial_spec();
+        self.commitment(
+            secp,
+            funding,
+            Side::Local,
+            number,
+            per_commitment_point,
+            &spec,
+        )
     }
 
-    /// The same channel seen from the peer: roles swapped.
-    fn mirrored(&self) -> ChannelSetup {
-        ChannelSetup {
-            opener: match self.opener {
-                Side::Local => Side::Remote,
-                Side::Remote => Side::Local,
-            },
-            local: self.remote.clone(),
-            remote: self.local.clone(),
-            ..self.clone()
-        }
-    }
-
-    /// The peer's commitment number `n`, built with its per-commitment
-    /// point for `n`: what we sign for it.
+    /// The peer's commitment number `n` with the opening balances, built
+    /// with its per-commitment point for `n`: what we sign for it.
     pub fn remote_commitment<C: Signing + Verification>(
         &self,
         secp: &Secp256k1<C>,
@@ -229,8 +189,114 @@ impl ChannelSetup {
         number: u64,
         their_per_commitment_point: &PublicKey,
     ) -> Result<CommitmentTx, ChannelError> {
-        self.mirrored()
-            .local_commitment(secp, funding, number, their_per_commitment_point)
+        let spec = self.initial_spec();
+        self.commitment(
+            secp,
+            funding,
+            Side::Remote,
+            number,
+            their_per_commitment_point,
+            &spec,
+        )
+    }
+
+    /// The commitment number `number` held by `holder`, with the content
+    /// `spec` (written from our side) and the holder's per-commitment point
+    /// for that number. A fee the opener cannot pay is absorbed as BOLT 3
+    /// says: the state was agreed by both, so it is built as it is.
+    pub fn commitment<C: Signing + Verification>(
+        &self,
+        secp: &Secp256k1<C>,
+        funding: OutPoint,
+        holder: Side,
+        number: u64,
+        per_commitment_point: &PublicKey,
+        spec: &CommitmentSpec,
+    ) -> Result<CommitmentTx, ChannelError> {
+        let mirrored;
+        let view = match holder {
+            Side::Local => self,
+            Side::Remote => {
+                mirrored = self.mirrored();
+                &mirrored
+            }
+        };
+        let htlcs: Vec<Htlc> = spec.htlcs.iter().map(|h| h.for_holder(holder)).collect();
+        let keys = CommitmentKeys {
+            revocation_pubkey: derive_revocation_public_key(
+                secp,
+                &view.remote.points.revocation_basepoint,
+                per_commitment_point,
+            )?,
+            local_delayed_pubkey: derive_public_key(
+                secp,
+                &view.local.points.delayed_payment_basepoint,
+                per_commitment_point,
+            )?,
+            remote_payment_pubkey: view.remote.points.payment_basepoint,
+            local_htlc_pubkey: derive_public_key(
+                secp,
+                &view.local.points.htlc_basepoint,
+                per_commitment_point,
+            )?,
+            remote_htlc_pubkey: derive_public_key(
+                secp,
+                &view.remote.points.htlc_basepoint,
+                per_commitment_point,
+            )?,
+        };
+        Ok(CommitmentBuilder {
+            format: CommitmentFormat::StaticRemoteKey,
+            funding: FundingOutput {
+                outpoint: funding,
+                amount: view.capacity,
+                local_funding_pubkey: view.local.points.funding_pubkey,
+                remote_funding_pubkey: view.remote.points.funding_pubkey,
+            },
+            commitment_number: number,
+            local_payment_basepoint: view.local.points.payment_basepoint,
+            remote_payment_basepoint: view.remote.points.payment_basepoint,
+            opener: view.opener,
+            to_self_delay: view.remote.to_self_delay,
+            dust_limit: view.local.dust_limit,
+            feerate_per_kw: spec.feerate_per_kw,
+            to_local: spec.balance(holder),
+            to_remote: spec.balance(holder.other()),
+            htlcs: &htlcs,
+            keys,
+            fee_shortfall: if number == 0 {
+                FeeShortfall::Reject
+            } else {
+                FeeShortfall::Absorb
+            },
+        }
+        .build()?)
+    }
+
+    /// The same channel seen from the peer: roles swapped.
+    fn mirrored(&self) -> ChannelSetup {
+        ChannelSetup {
+            opener: self.opener.other(),
+            local: self.remote.clone(),
+            remote: self.local.clone(),
+            ..self.clone()
+        }
+    }
+
+    /// The reserve `side` must keep: the amount the other side asked for.
+    pub fn reserve_of(&self, side: Side) -> Sat {
+        match side {
+            Side::Local => self.remote.channel_reserve,
+            Side::Remote => self.local.channel_reserve,
+        }
+    }
+
+    /// The dust limit of `holder`'s commitment.
+    pub fn dust_limit_of(&self, holder: Side) -> Sat {
+        match holder {
+            Side::Local => self.local.dust_limit,
+            Side::Remote => self.remote.dust_limit,
+        }
     }
 }
 
@@ -444,7 +510,18 @@ impl AwaitingFundingSigned {
             &self.setup.remote.points.funding_pubkey,
         )
         .map_err(|_| ChannelError::BadSignature("funding_signed"))?;
-        Ok(Funded::new(self.setup, self.funding, msg.signature))
+        let theirs = self.setup.remote_commitment(
+            secp,
+            self.funding,
+            0,
+            &self.setup.remote.points.first_per_commitment_point,
+        )?;
+        Ok(Funded::new(
+            self.setup,
+            self.funding,
+            msg.signature,
+            theirs.txid(),
+        ))
     }
 }
 
@@ -528,7 +605,7 @@ impl AwaitingFundingCreated {
             &self.setup.remote.points.first_per_commitment_point,
         )?;
         let signature = theirs.sign(secp, &keys.funding_key);
-        let funded = Funded::new(self.setup, funding, msg.signature);
+        let funded = Funded::new(self.setup, funding, msg.signature, theirs.txid());
         let reply = FundingSigned {
             channel_id: funded.channel_id,
             signature,
@@ -538,7 +615,8 @@ impl AwaitingFundingCreated {
 }
 
 /// A funded channel: both first commitments signed. Waits for the funding
-/// depth and the peer's `channel_ready`, then is usable.
+/// depth and the peer's `channel_ready`, then is usable; payments then
+/// flow through [`Commitments`] (see [`crate::normal`]).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Funded {
     /// The agreed terms.
@@ -547,14 +625,14 @@ pub struct Funded {
     pub funding: OutPoint,
     /// The channel id.
     pub channel_id: ChannelId,
-    /// The peer's signature on our current commitment (number 0 here).
-    pub remote_signature: rayo_wire::bitcoin::secp256k1::ecdsa::Signature,
     /// Set once the funding transaction is deep enough.
     pub short_channel_id: Option<ShortChannelId>,
     /// We sent `channel_ready`.
     pub ready_sent: bool,
-    /// The peer's `channel_ready`: its second per-commitment point.
-    pub their_second_point: Option<PublicKey>,
+    /// The peer sent `channel_ready`.
+    pub ready_received: bool,
+    /// The commitment dance.
+    pub commitments: Commitments,
 }
 
 impl Funded {
@@ -562,32 +640,37 @@ impl Funded {
         setup: ChannelSetup,
         funding: OutPoint,
         remote_signature: rayo_wire::bitcoin::secp256k1::ecdsa::Signature,
+        remote_txid: rayo_wire::bitcoin::Txid,
     ) -> Self {
         Self {
             channel_id: ChannelId::from_funding(&funding.txid, funding.vout as u16),
+            commitments: Commitments::new(&setup, remote_signature, remote_txid),
             setup,
             funding,
-            remote_signature,
             short_channel_id: None,
             ready_sent: false,
-            their_second_point: None,
+            ready_received: false,
         }
     }
 
-    /// Our commitment number 0, fully signed: what we would broadcast to
+    /// Our current commitment, fully signed: what we would broadcast to
     /// close unilaterally.
     pub fn signed_local_commitment<C: Signing + Verification>(
         &self,
         secp: &Secp256k1<C>,
         keys: &ChannelKeys,
     ) -> Result<Transaction, ChannelError> {
-        let ours = self.setup.local_commitment(
+        let c = &self.commitments;
+        let point = keys.per_commitment_point(secp, c.local.number)?;
+        let ours = self.setup.commitment(
             secp,
             self.funding,
-            0,
-            &keys.per_commitment_point(secp, 0)?,
+            Side::Local,
+            c.local.number,
+            &point,
+            &c.local.spec,
         )?;
-        Ok(ours.signed_tx(&ours.sign(secp, &keys.funding_key), &self.remote_signature))
+        Ok(ours.signed_tx(&ours.sign(secp, &keys.funding_key), &c.local.signature))
     }
 
     /// The funding transaction is confirmed at `depth` in block `height` at
@@ -609,7 +692,7 @@ impl Funded {
         Ok(Some(self.channel_ready(secp, keys)?))
     }
 
-    fn channel_ready<C: Signing>(
+    pub(crate) fn channel_ready<C: Signing>(
         &self,
         secp: &Secp256k1<C>,
         keys: &ChannelKeys,
@@ -630,72 +713,17 @@ impl Funded {
             });
         }
         // A repeated channel_ready (after a reconnection) is ignored.
-        if self.their_second_point.is_none() {
-            self.their_second_point = Some(msg.second_per_commitment_point);
+        if !self.ready_received {
+            self.ready_received = true;
+            if self.commitments.remote_next == RemoteNext::Unknown {
+                self.commitments.remote_next = RemoteNext::Point(msg.second_per_commitment_point);
+            }
         }
         Ok(())
     }
 
     /// Both sides sent `channel_ready`: payments may flow.
     pub fn is_usable(&self) -> bool {
-        self.ready_sent && self.their_second_point.is_some()
-    }
-
-    /// Our `channel_reestablish` after a reconnection (no update has been
-    /// exchanged yet: next commitment 1, next revocation 0).
-    pub fn reestablish<C: Signing>(
-        &self,
-        secp: &Secp256k1<C>,
-        keys: &ChannelKeys,
-    ) -> Result<ChannelReestablish, ChannelError> {
-        Ok(ChannelReestablish {
-            channel_id: self.channel_id,
-            next_commitment_number: 1,
-            next_revocation_number: 0,
-            your_last_per_commitment_secret: [0; 32],
-            my_current_per_commitment_point: keys.per_commitment_point(secp, 0)?,
-            next_funding: None,
-            my_current_funding_locked: None,
-        })
-    }
-
-    /// Handles the peer's `channel_reestablish`; returns `channel_ready` to
-    /// send again when BOLT 2 asks (both at commitment 1, ready sent).
-    pub fn on_reestablish<C: Signing>(
-        &self,
-        secp: &Secp256k1<C>,
-        keys: &ChannelKeys,
-        msg: &ChannelReestablish,
-    ) -> Result<Option<ChannelReady>, ChannelError> {
-        if msg.channel_id != self.channel_id {
-            return Err(ChannelError::WrongChannel {
-                expected: self.channel_id,
-                got: msg.channel_id,
-            });
-        }
-        // No commitment has been revoked yet: the peer cannot claim to have
-        // a secret from us, nor to be ahead of us.
-        if msg.next_revocation_number > 0 || msg.your_last_per_commitment_secret != [0; 32] {
-            return Err(ChannelError::Reestablish(format!(
-                "peer claims revocation state {} we never reached (we may have lost data)",
-                msg.next_revocation_number
-            )));
-        }
-        if msg.next_commitment_number == 0 {
-            return Err(ChannelError::Reestablish(
-                "next_commitment_number 0: the peer has no commitment (BOLT 2: fail the channel)"
-                    .into(),
-            ));
-        }
-        if msg.next_commitment_number > 1 {
-            return Err(ChannelError::Reestablish(format!(
-                "peer expects commitment {} but we only signed 0",
-                msg.next_commitment_number
-            )));
-        }
-        if msg.next_commitment_number == 1 && self.ready_sent {
-            return Ok(Some(self.channel_ready(secp, keys)?));
-        }
-        Ok(None)
+        self.ready_sent && self.ready_received
     }
 }

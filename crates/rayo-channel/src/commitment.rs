@@ -141,6 +141,16 @@ pub enum Side {
     Remote,
 }
 
+impl Side {
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Local => Side::Remote,
+            Side::Remote => Side::Local,
+        }
+    }
+}
+
 /// Which way an HTLC goes, seen from the holder of the commitment.
 ///
 /// The direction decides the script (offered vs received), the

@@ -137,6 +137,9 @@ pub struct ChannelPolicy {
     pub max_htlc_minimum_percent: u64,
     /// Accepted commitment fee rates, sat per 1000 weight.
     pub feerate_range: (u32, u32),
+    /// Most value we let sit in trimmed HTLCs of either commitment (lost
+    /// to miners on a force close); lnd's default, 500,000 sat.
+    pub max_dust_htlc_exposure: Msat,
 }
 
 impl ChannelPolicy {
@@ -156,6 +159,7 @@ impl ChannelPolicy {
             max_reserve_percent: 20,
             max_htlc_minimum_percent: 10,
             feerate_range: (253, 100_000),
+            max_dust_htlc_exposure: Msat(500_000_000),
         }
     }
 

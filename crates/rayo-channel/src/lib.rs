@@ -9,10 +9,15 @@
 //! * [`establish`]: BOLT 2 establishment v1 checks and our channel policy.
 //! * [`commitment`]: commitment and HTLC transactions (ordering, fees,
 //!   trimming, obscured commitment numbers) and their signatures.
+//! * [`spec`]: what a commitment holds, and how updates change it.
+//! * [`normal`]: BOLT 2 normal operation, the commitment dance with HTLCs
+//!   and `update_fee`, and retransmission at reestablish.
 
 pub mod channel;
 pub mod commitment;
 pub mod establish;
 pub mod keys;
+pub mod normal;
 pub mod scripts;
 pub mod shachain;
+pub mod spec;

@@ -196,10 +196,8 @@ fn alice_opens_to_bob_funds_confirms_and_both_are_ready() {
     else {
         panic!()
     };
-    assert!(bob
-        .on_reestablish(&secp, &bob_keys, &from_alice)
-        .unwrap()
-        .is_some());
+    let resent = bob.on_reestablish(&secp, &bob_keys, &from_alice).unwrap();
+    assert!(matches!(resent.as_slice(), [Message::ChannelReady(_)]));
     let mut lying = from_alice;
     lying.next_revocation_number = 5;
     assert!(matches!(

@@ -3,12 +3,14 @@
 
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::{Address, OutPoint, ScriptBuf, Transaction, Txid};
-use rayo_wallet::{Balance, BlockId, Utxo, WalletRecord, WalletTx};
 use rayo_wire::ids::ChannelId;
 use rayo_wire::message::Message;
 
+use rayo_channel::normal::RevokedCommitment;
+use rayo_wallet::{Balance, BlockId, Utxo, WalletRecord, WalletTx};
+
 use crate::event::RequestId;
-use crate::record::ChannelRecord;
+use crate::record::{ChannelRecord, InvoiceRecord, PaymentRecord};
 
 /// One thing for the owner to do. A batch is applied in this order,
 /// whatever the order in the list: every [`Action::Persist`] in one store
@@ -72,6 +74,12 @@ pub struct Changeset {
     pub removed_channels: Vec<ChannelId>,
     /// The next free channel key index, when it moved.
     pub next_key_index: Option<u32>,
+    /// Invoices written (inserted or replaced).
+    pub invoices: Vec<InvoiceRecord>,
+    /// Payments written (inserted or replaced).
+    pub payments: Vec<PaymentRecord>,
+    /// The peer's commitments just revoked, appended for penalties.
+    pub revoked: Vec<(ChannelId, RevokedCommitment)>,
 }
 
 impl Changeset {
@@ -81,6 +89,9 @@ impl Changeset {
             && self.channels.is_empty()
             && self.removed_channels.is_empty()
             && self.next_key_index.is_none()
+            && self.invoices.is_empty()
+            && self.payments.is_empty()
+            && self.revoked.is_empty()
     }
 
     /// Adds `later` after this one: the result has the effect of both,
@@ -102,6 +113,17 @@ impl Changeset {
         if later.next_key_index.is_some() {
             self.next_key_index = later.next_key_index;
         }
+        for invoice in later.invoices {
+            self.invoices
+                .retain(|i| i.payment_hash != invoice.payment_hash);
+            self.invoices.push(invoice);
+        }
+        for payment in later.payments {
+            self.payments
+                .retain(|p| p.payment_hash != payment.payment_hash);
+            self.payments.push(payment);
+        }
+        self.revoked.extend(later.revoked);
     }
 }
 
@@ -126,6 +148,14 @@ pub enum Reply {
     SyncTip(Option<BlockId>),
     /// The wallet's unconfirmed transactions.
     UnconfirmedTransactions(Vec<Transaction>),
+    /// `addinvoice`, `lookupinvoice`.
+    Invoice(InvoiceRecord),
+    /// `listinvoices`, in issue order.
+    Invoices(Vec<InvoiceRecord>),
+    /// `sendpayment`: the payment as it ended.
+    Payment(PaymentRecord),
+    /// `listpayments`, in creation order.
+    Payments(Vec<PaymentRecord>),
 }
 
 /// Why an API call failed, with the class an API status is chosen by.
@@ -140,6 +170,9 @@ pub enum CommandError {
     /// The chain refused or is unreachable (HTTP 503).
     #[error("{0}")]
     Unavailable(String),
+    /// What was asked for does not exist (HTTP 404).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// A batch of actions in the order the owner applies them: the merged

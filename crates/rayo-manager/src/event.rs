@@ -101,6 +101,12 @@ pub enum Event {
     },
     /// Time passed: timeouts are checked against the `now` of the call.
     Tick,
+    /// The chain's fee estimate for a commitment to confirm in time: as
+    /// funder we move our channels' fee rate when it drifts far from it.
+    FeeEstimate {
+        /// Sat per 1000 weight.
+        feerate_per_kw: u32,
+    },
 }
 
 /// An API call the manager answers.
@@ -147,6 +153,48 @@ pub enum Command {
     /// The wallet's unconfirmed transactions, for the chain source to keep
     /// in the mempool.
     UnconfirmedTransactions,
+    /// `addinvoice`.
+    AddInvoice(AddInvoiceCommand),
+    /// `lookupinvoice`: by payment hash.
+    LookupInvoice {
+        /// The payment hash.
+        payment_hash: [u8; 32],
+    },
+    /// `listinvoices`.
+    ListInvoices,
+    /// `sendpayment` / `payinvoice`: the reply comes when the payment
+    /// succeeded or failed.
+    SendPayment(SendPaymentCommand),
+    /// `listpayments`.
+    ListPayments,
+}
+
+/// What `addinvoice` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct AddInvoiceCommand {
+    /// The amount (`None`: any amount).
+    pub value_msat: Option<Msat>,
+    /// The description (`d`).
+    pub memo: String,
+    /// A description hash (`h`) instead of the memo.
+    pub description_hash: Option<[u8; 32]>,
+    /// Seconds it stays payable (default one day).
+    pub expiry: Option<u64>,
+    /// `min_final_cltv_expiry_delta` (default 80).
+    pub cltv_expiry: Option<u32>,
+}
+
+/// What `sendpayment` asks for: an invoice, or a keysend.
+#[derive(Debug, Clone, Default)]
+pub struct SendPaymentCommand {
+    /// The BOLT 11 invoice.
+    pub payment_request: Option<String>,
+    /// The amount: for a zero-amount invoice, or a keysend.
+    pub amount: Option<Msat>,
+    /// The payee of a keysend.
+    pub destination: Option<PublicKey>,
+    /// Pay `destination` without an invoice (`--keysend`).
+    pub keysend: bool,
 }
 
 /// What `openchannel` asks for.

@@ -9,6 +9,7 @@
 
 use rayo_channel::channel::ChannelError;
 pub use rayo_channel::establish::Consequence;
+use rayo_channel::normal::UpdateError;
 use rayo_wire::ids::ChannelId;
 
 /// Why a peer's message was refused.
@@ -17,6 +18,9 @@ pub enum FaultKind {
     /// The channel state machine refused it.
     #[error(transparent)]
     Channel(#[from] ChannelError),
+    /// A dance message broke BOLT 2.
+    #[error(transparent)]
+    Update(#[from] UpdateError),
     /// A channel message (types 32-255) for a channel we do not have with
     /// this peer. BOLT 1: reply with `error` naming the unknown id.
     #[error("{message} for unknown channel")]
@@ -75,6 +79,7 @@ impl FaultKind {
     pub fn consequence(&self) -> Consequence {
         match self {
             FaultKind::Channel(e) => e.consequence(),
+            FaultKind::Update(e) => e.consequence(),
             // BOLT 1: SHOULD send `error` with the unknown channel_id.
             FaultKind::UnknownChannel { .. } => Consequence::Fail,
             // Out of order but harmless: warn, keep the channel.

@@ -29,7 +29,10 @@
 //! * [`action`]: what comes out, and the [`action::Changeset`] to persist.
 //! * [`record`]: the persisted channel phases.
 //! * [`fault`]: peer faults and their consequence.
-//! * [`manager`]: the state machine.
+//! * [`manager`]: the state machine; normal operation on funded channels
+//!   (the commitment dance), payments out and in (invoices, the final-hop
+//!   checks, keysend), `update_fee` as funder and BOLT 7 query answers live
+//!   in private modules beside it.
 
 pub mod action;
 pub mod event;
@@ -38,9 +41,18 @@ pub mod manager;
 pub mod record;
 
 mod chain;
+mod dance;
+mod fee;
+mod gossip;
 mod open;
+mod payment;
+mod receive;
 
 pub use action::{Action, Changeset, CommandError, Plan, Reply, Watch};
-pub use event::{Command, Event, OpenChannelCommand, RequestId};
+pub use event::{
+    AddInvoiceCommand, Command, Event, OpenChannelCommand, RequestId, SendPaymentCommand,
+};
 pub use manager::{Manager, ManagerConfig, StoredState};
-pub use record::{ChannelPhase, ChannelRecord};
+pub use record::{
+    ChannelPhase, ChannelRecord, InvoiceRecord, InvoiceState, PaymentRecord, PaymentState,
+};

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bitcoin::bip32::Xpriv;
-use bitcoin::secp256k1::{All, PublicKey, Secp256k1};
+use bitcoin::secp256k1::{All, PublicKey, Secp256k1, SecretKey};
 use bitcoin::{Network, OutPoint, ScriptBuf, Txid};
 use rayo_channel::channel::{AwaitingFundingCreated, Outbound};
 use rayo_channel::establish::ChannelPolicy;
@@ -17,7 +17,7 @@ use rayo_wire::message::{ErrorMessage, Message, Warning};
 use crate::action::{Action, Changeset, CommandError, Reply, Watch};
 use crate::event::{Command, Event, RequestId};
 use crate::fault::{Consequence, FaultKind, PeerFault};
-use crate::record::{ChannelPhase, ChannelRecord};
+use crate::record::{ChannelPhase, ChannelRecord, InvoiceRecord, PaymentRecord};
 
 /// BOLT 2: a fundee may forget a channel whose funding transaction has not
 /// confirmed this many blocks after `funding_signed`.
@@ -67,6 +67,10 @@ pub struct StoredState {
     pub channels: Vec<ChannelRecord>,
     /// The next free channel key index.
     pub next_key_index: u32,
+    /// Every invoice.
+    pub invoices: Vec<InvoiceRecord>,
+    /// Every outgoing payment.
+    pub payments: Vec<PaymentRecord>,
 }
 
 /// Opener: `open_channel` sent, `accept_channel` awaited.
@@ -133,6 +137,14 @@ pub struct Manager {
     /// answered with the outpoint when the chain answers.
     pub(crate) publishing: BTreeMap<Txid, (RequestId, OutPoint)>,
     pub(crate) next_key_index: u32,
+    /// The node's identity key: peels onions, signs invoices.
+    pub(crate) node_secret: SecretKey,
+    /// Invoices by payment hash.
+    pub(crate) invoices: BTreeMap<[u8; 32], InvoiceRecord>,
+    /// Outgoing payments by payment hash.
+    pub(crate) payments: BTreeMap<[u8; 32], PaymentRecord>,
+    /// `sendpayment` calls waiting for their payment to end.
+    pub(crate) waiting_payments: BTreeMap<[u8; 32], RequestId>,
     /// Scripts already asked of the chain source.
     watched_scripts: BTreeSet<ScriptBuf>,
     /// Funding outpoints already asked of the chain source.
@@ -159,6 +171,7 @@ impl Manager {
         now: u64,
     ) -> Result<(Manager, Vec<Action>), WalletError> {
         let wallet = Wallet::restore(&master, config.network, stored.wallet)?;
+        let node_secret = rayo_wallet::node_secret(&master)?;
         let mut manager = Manager {
             config,
             secp: Secp256k1::new(),
@@ -172,6 +185,18 @@ impl Manager {
             sending: BTreeMap::new(),
             publishing: BTreeMap::new(),
             next_key_index: stored.next_key_index,
+            node_secret,
+            invoices: stored
+                .invoices
+                .into_iter()
+                .map(|i| (i.payment_hash, i))
+                .collect(),
+            payments: stored
+                .payments
+                .into_iter()
+                .map(|p| (p.payment_hash, p))
+                .collect(),
+            waiting_payments: BTreeMap::new(),
             watched_scripts: BTreeSet::new(),
             watched_outpoints: BTreeSet::new(),
             now,
@@ -198,6 +223,15 @@ impl Manager {
                     }
                 }
                 _ => {}
+            }
+            // Every start is a new connection: the peer's unsigned updates
+            // are reversed as at a disconnection.
+            if let ChannelPhase::Funded(channel) = &mut record.phase {
+                let before = channel.phase.commitments.clone();
+                channel.phase.disconnected();
+                if channel.phase.commitments != before {
+                    changes.channels.push(record.clone());
+                }
             }
             manager.channels.insert(id, record);
         }
@@ -251,6 +285,7 @@ impl Manager {
             Event::TransactionRejected { txid, reason } => self.transaction_rejected(txid, &reason),
             Event::CallDropped { id } => self.call_dropped(id),
             Event::Tick => self.tick(),
+            Event::FeeEstimate { feerate_per_kw } => self.fee_estimate(feerate_per_kw),
         }
         self.watch_everything();
         std::mem::take(&mut self.out)
@@ -523,6 +558,7 @@ impl Manager {
         }
         self.inbound.retain(|(p, _), _| *p != peer);
         self.peers.remove(&peer);
+        self.channels_disconnected(peer);
     }
 
     fn command(&mut self, id: RequestId, command: Command) {
@@ -562,6 +598,25 @@ impl Manager {
             )),
             Command::Channels => Ok(Reply::Channels(self.channels.values().cloned().collect())),
             Command::SyncTip => Ok(Reply::SyncTip(self.wallet.sync_tip())),
+            Command::AddInvoice(invoice) => self.add_invoice(invoice),
+            Command::LookupInvoice { payment_hash } => self.lookup_invoice(payment_hash),
+            Command::ListInvoices => {
+                let mut invoices: Vec<InvoiceRecord> = self.invoices.values().cloned().collect();
+                invoices.sort_by_key(|i| i.add_index);
+                Ok(Reply::Invoices(invoices))
+            }
+            Command::SendPayment(payment) => {
+                // The reply comes when the payment ends.
+                if let Err(e) = self.send_payment(id, payment) {
+                    self.reply(id, Err(e));
+                }
+                return;
+            }
+            Command::ListPayments => {
+                let mut payments: Vec<PaymentRecord> = self.payments.values().cloned().collect();
+                payments.sort_by_key(|p| p.index);
+                Ok(Reply::Payments(payments))
+            }
             Command::UnconfirmedTransactions => Ok(Reply::UnconfirmedTransactions(
                 self.wallet
                     .transactions(self.tip_height())
@@ -661,6 +716,8 @@ impl Manager {
     /// reached `funding_signed` is abandoned, so it cannot complete behind
     /// the caller's back.
     fn call_dropped(&mut self, id: RequestId) {
+        // A payment goes on without its caller.
+        self.waiting_payments.retain(|_, waiting| *waiting != id);
         let outbound: Vec<(PublicKey, ChannelId)> = self
             .outbound
             .iter()

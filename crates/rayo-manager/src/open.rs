@@ -202,13 +202,16 @@ impl Manager {
                 let keys = self
                     .channel_keys(key_index)
                     .map_err(|e| PeerFault::new(id, FaultKind::CannotFund(e)))?;
+                let mut channel = channel;
                 let resend = channel
                     .phase
                     .on_reestablish(&self.secp, &keys, &msg)
                     .map_err(|e| PeerFault::new(id, e))?;
-                if let Some(ready) = resend {
-                    self.send(peer, Message::ChannelReady(ready));
+                for message in resend {
+                    self.send(peer, message);
                 }
+                // Queued updates may now be signed.
+                self.sign_and_store(peer, id, channel, &keys);
                 Ok(())
             }
             Message::Error(error) => {
@@ -218,6 +221,21 @@ impl Manager {
             Message::Warning(warning) => {
                 let shown: String = warning.printable_data().chars().take(200).collect();
                 tracing::info!(%peer, warning = %shown, "peer sent warning");
+                Ok(())
+            }
+            Message::UpdateAddHtlc(_)
+            | Message::UpdateFulfillHtlc(_)
+            | Message::UpdateFailHtlc(_)
+            | Message::UpdateFailMalformedHtlc(_)
+            | Message::UpdateFee(_)
+            | Message::CommitmentSigned(_)
+            | Message::RevokeAndAck(_) => self.on_dance_message(peer, message),
+            Message::QueryChannelRange(_)
+            | Message::QueryShortChannelIds(_)
+            | Message::ReplyChannelRange(_)
+            | Message::ReplyShortChannelIdsEnd(_)
+            | Message::GossipTimestampFilter(_) => {
+                self.on_gossip_query(peer, &message);
                 Ok(())
             }
             // The peer layer answers pings, checks init, skips gossip.
@@ -231,7 +249,7 @@ impl Manager {
 
     /// The funded (open) channel `id` with `peer`, for a message that needs
     /// one.
-    fn funded_with(
+    pub(crate) fn funded_with(
         &self,
         peer: PublicKey,
         id: ChannelId,

@@ -6,7 +6,7 @@ use bitcoin::secp256k1::PublicKey;
 use bitcoin::{OutPoint, Transaction, Txid};
 use rayo_channel::channel::{AwaitingFundingSigned, Funded};
 use rayo_channel::commitment::Side;
-use rayo_wire::amount::Sat;
+use rayo_wire::amount::{Msat, Sat};
 use rayo_wire::ids::ChannelId;
 use serde::{Deserialize, Serialize};
 
@@ -137,8 +137,111 @@ impl FundedChannel {
     }
 
     /// Our balance, the peer's and the commitment fee (paid by the opener),
-    /// in whole satoshis.
+    /// in whole satoshis, from our current commitment (HTLCs in flight are
+    /// in neither balance).
     pub fn balances(&self) -> (Sat, Sat, Sat) {
-        self.phase.setup.balances_after_fee()
+        let b = self.phase.balances();
+        (b.local.to_sat_floor(), b.remote.to_sat_floor(), b.fee)
     }
+}
+
+/// Where an invoice is in its life (lnd's `InvoiceState`; an open invoice
+/// past its expiry is shown as canceled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvoiceState {
+    /// Waiting to be paid.
+    Open,
+    /// Paid: its preimage was revealed.
+    Settled,
+    /// Will never be paid.
+    Canceled,
+}
+
+/// An invoice we issued (or a keysend we received), as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceRecord {
+    /// SHA256 of the preimage: the key.
+    pub payment_hash: [u8; 32],
+    /// The preimage, revealed when paid.
+    pub preimage: [u8; 32],
+    /// The `payment_secret` the payer must echo (all zero for keysend).
+    pub payment_secret: [u8; 32],
+    /// The amount asked for (`None`: any amount).
+    pub value_msat: Option<Msat>,
+    /// The description.
+    pub memo: String,
+    /// The BOLT 11 string (empty for keysend).
+    pub payment_request: String,
+    /// Seconds since the epoch when issued.
+    pub created_at: u64,
+    /// Seconds it stays payable.
+    pub expiry: u64,
+    /// `min_final_cltv_expiry_delta` asked of the payer.
+    pub cltv_expiry: u32,
+    /// Issue order, from 1 (lnd's `add_index`).
+    pub add_index: u64,
+    /// Its state.
+    pub state: InvoiceState,
+    /// Settle order, from 1, once settled (lnd's `settle_index`).
+    pub settle_index: u64,
+    /// Seconds since the epoch when settled.
+    pub settled_at: Option<u64>,
+    /// What was received.
+    pub amt_paid_msat: Msat,
+    /// Received by keysend (spontaneous, no invoice was issued).
+    pub is_keysend: bool,
+}
+
+impl InvoiceRecord {
+    /// The state as shown at `now`: open past its expiry reads canceled.
+    pub fn state_at(&self, now: u64) -> InvoiceState {
+        match self.state {
+            InvoiceState::Open if now >= self.created_at.saturating_add(self.expiry) => {
+                InvoiceState::Canceled
+            }
+            state => state,
+        }
+    }
+}
+
+/// Where an outgoing payment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentState {
+    /// Its HTLC is out.
+    InFlight,
+    /// The payee revealed the preimage.
+    Succeeded,
+    /// It failed for good.
+    Failed,
+}
+
+/// An outgoing payment, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRecord {
+    /// The payment hash: the key.
+    pub payment_hash: [u8; 32],
+    /// Creation order, from 1 (lnd's `payment_index`).
+    pub index: u64,
+    /// What the payee receives.
+    pub value_msat: Msat,
+    /// Routing fees paid (0 over a direct channel).
+    pub fee_msat: Msat,
+    /// The payee.
+    pub destination: PublicKey,
+    /// The invoice paid, if any (empty for keysend).
+    pub payment_request: String,
+    /// Seconds since the epoch when started.
+    pub created_at: u64,
+    /// Its state.
+    pub state: PaymentState,
+    /// The preimage, once it succeeded.
+    pub preimage: Option<[u8; 32]>,
+    /// Why it failed (lnd's `failure_reason`, and the detail).
+    pub failure: Option<String>,
+    /// The channel and HTLC id carrying it.
+    pub htlc: Option<(ChannelId, u64)>,
+    /// The HTLC's `cltv_expiry`.
+    pub cltv_expiry: u32,
+    /// The onion's shared secrets, one per hop: decrypt a failure.
+    pub shared_secrets: Vec<[u8; 32]>,
 }

@@ -99,6 +99,7 @@ impl From<CommandError> for ApiError {
             CommandError::InvalidArgument(_) => GrpcCode::InvalidArgument,
             CommandError::FailedPrecondition(_) => GrpcCode::FailedPrecondition,
             CommandError::Unavailable(_) => GrpcCode::Unavailable,
+            CommandError::NotFound(_) => GrpcCode::NotFound,
         };
         ApiError(Status::new(code, e.to_string()))
     }

@@ -84,6 +84,12 @@ const MIGRATIONS: &[&str] = &[
     // 2: channels and counters.
     "CREATE TABLE channels (id TEXT PRIMARY KEY, peer TEXT NOT NULL, key_index INTEGER NOT NULL, state TEXT NOT NULL);
      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // 3: invoices, payments, and the peer's revoked commitments (append
+    // only: what a penalty needs once the peer broadcasts one).
+    "CREATE TABLE invoices (payment_hash TEXT PRIMARY KEY, record TEXT NOT NULL);
+     CREATE TABLE payments (payment_hash TEXT PRIMARY KEY, record TEXT NOT NULL);
+     CREATE TABLE revoked_commitments (channel_id TEXT NOT NULL, number INTEGER NOT NULL, txid TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (channel_id, number));
+     CREATE INDEX revoked_by_txid ON revoked_commitments (txid);",
 ];
 
 /// SQLite-backed [`NodeStore`].
@@ -208,6 +214,8 @@ impl NodeStore for SqliteNodeStore {
             wallet,
             channels,
             next_key_index,
+            invoices: self.records("invoices")?,
+            payments: self.records("payments")?,
         })
     }
 
@@ -249,6 +257,35 @@ impl NodeStore for SqliteNodeStore {
                     [next],
                 )?;
             }
+            let mut invoice = tx.prepare_cached(
+                "INSERT OR REPLACE INTO invoices (payment_hash, record) VALUES (?1, ?2)",
+            )?;
+            for record in &changes.invoices {
+                invoice.execute(params![hex::encode(record.payment_hash), to_json(record)?])?;
+            }
+            let mut payment = tx.prepare_cached(
+                "INSERT OR REPLACE INTO payments (payment_hash, record) VALUES (?1, ?2)",
+            )?;
+            for record in &changes.payments {
+                payment.execute(params![hex::encode(record.payment_hash), to_json(record)?])?;
+            }
+            // Append only: a revoked commitment never changes; a replayed
+            // revocation (the same number) is already there.
+            let mut revoked = tx.prepare_cached(
+                "INSERT OR IGNORE INTO revoked_commitments (channel_id, number, txid, record) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (channel_id, commitment) in &changes.revoked {
+                let number = i64::try_from(commitment.number).map_err(|_| StoreError::Corrupt {
+                    what: format!("revoked commitment of {channel_id}"),
+                    reason: "number over 2^63".into(),
+                })?;
+                revoked.execute(params![
+                    channel_id.to_string(),
+                    number,
+                    commitment.txid.to_string(),
+                    to_json(commitment)?
+                ])?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -280,6 +317,35 @@ impl NodeStore for SqliteNodeStore {
             .execute("DELETE FROM peers WHERE pubkey = ?1", [pubkey])?;
         Ok(())
     }
+}
+
+impl SqliteNodeStore {
+    /// Every JSON record of a `(payment_hash, record)` table.
+    fn records<T: serde::de::DeserializeOwned>(&self, table: &str) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT payment_hash, record FROM {table}"))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut records = Vec::new();
+        for row in rows {
+            let (key, text) = row?;
+            records.push(
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                    what: format!("{table} row {key}"),
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        Ok(records)
+    }
+}
+
+/// A record as the JSON text the store keeps.
+fn to_json<T: serde::Serialize>(record: &T) -> Result<String, StoreError> {
+    serde_json::to_string(record).map_err(|e| StoreError::Corrupt {
+        what: "record".into(),
+        reason: e.to_string(),
+    })
 }
 
 /// A store job: runs on the store's thread with the store.

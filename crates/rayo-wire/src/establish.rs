@@ -165,7 +165,8 @@ pub struct ChannelReestablish {
     pub my_current_funding_locked: Option<(Txid, u8)>,
 }
 
-trait WireWrite {
+/// Writers for the fixed-size types the channel messages share.
+pub(crate) trait WireWrite {
     fn put_point(&mut self, point: &PublicKey);
     fn put_signature(&mut self, signature: &Signature);
     fn put_txid(&mut self, txid: &Txid);
@@ -183,7 +184,8 @@ impl WireWrite for Vec<u8> {
     }
 }
 
-fn read_txid(r: &mut Reader<'_>) -> Result<Txid, DecodeError> {
+/// A `sha256` carrying a txid, in its internal byte order.
+pub(crate) fn read_txid(r: &mut Reader<'_>) -> Result<Txid, DecodeError> {
     Ok(Txid::from_byte_array(r.array()?))
 }
 

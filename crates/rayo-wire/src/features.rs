@@ -125,7 +125,9 @@ impl Features {
 
     /// What Rayo sets in `init`: the features BOLT 9 marks ASSUMED
     /// (data_loss_protect, var_onion_optin, static_remotekey, payment_secret,
-    /// channel_type), set as required since every current node has them.
+    /// channel_type), set as required since every current node has them,
+    /// and `gossip_queries` as optional (bit 7): Rayo answers BOLT 7 queries,
+    /// and peers such as Electrum refuse a node without it.
     pub fn rayo_init() -> Self {
         let mut f = Self::empty();
         for feature in [
@@ -137,6 +139,7 @@ impl Features {
         ] {
             f.set_required(feature);
         }
+        f.set_optional(Feature::GossipQueries);
         f
     }
 

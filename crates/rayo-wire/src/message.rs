@@ -1,11 +1,12 @@
 //! BOLT 1 messages and the message envelope: a two-byte type, the payload,
 //! then an optional TLV extension.
 //!
-//! [`Message`] is the enum later crates grow (channel, commitment, gossip
-//! messages). Decoding follows BOLT 1's "it's ok to be odd" rule: an unknown
-//! odd type decodes to [`Message::Unknown`], which the receiver ignores; an
-//! unknown even type is [`DecodeError::UnknownEvenMessage`], which closes the
-//! connection.
+//! [`Message`] is the one enum of every message Rayo decodes: these, the
+//! BOLT 2 channel messages of [`crate::establish`] and [`crate::update`],
+//! and the BOLT 7 gossip queries of [`crate::gossip`]. Decoding follows
+//! BOLT 1's "it's ok to be odd" rule: an unknown odd type decodes to
+//! [`Message::Unknown`], which the receiver ignores; an unknown even type is
+//! [`DecodeError::UnknownEvenMessage`], which closes the connection.
 
 use bitcoin::constants::ChainHash;
 
@@ -14,18 +15,28 @@ use crate::establish::{
     FundingSigned, OpenChannel,
 };
 use crate::features::Features;
+use crate::gossip::{
+    msg_type as gsp, GossipTimestampFilter, QueryChannelRange, QueryShortChannelIds,
+    ReplyChannelRange, ReplyShortChannelIdsEnd,
+};
 use crate::ids::ChannelId;
 use crate::ser::{DecodeError, Reader, WriteExt};
 use crate::tlv::{check_unknown_stream, TlvReader, TlvWriter};
+use crate::update::{
+    msg_type as upd, CommitmentSigned, RevokeAndAck, UpdateAddHtlc, UpdateFailHtlc,
+    UpdateFailMalformedHtlc, UpdateFee, UpdateFulfillHtlc,
+};
 
 /// The largest message the BOLT 8 transport carries.
 pub const MAX_MESSAGE_LEN: usize = 65535;
 
-/// BOLT 7's message types: `channel_announcement` (256) to
-/// `gossip_timestamp_filter` (265).
+/// The first of the BOLT 7 types Rayo knows but does not decode
+/// ([`Message::Gossip`]): `channel_announcement` (256).
 pub const GOSSIP_TYPES_START: u16 = 256;
-/// The last BOLT 7 message type.
-pub const GOSSIP_TYPES_END: u16 = 265;
+/// The last of them: `announcement_signatures` (259). Type 260 is assigned
+/// to nothing (an unknown even type), and the queries 261 to 265 are
+/// decoded (see [`crate::gossip`]).
+pub const GOSSIP_TYPES_END: u16 = 259;
 
 /// Above this, a `ping` asks for no `pong` at all (BOLT 1).
 pub const PING_NO_PONG_THRESHOLD: u16 = 65532;
@@ -147,9 +158,35 @@ pub enum Message {
     ChannelReady(ChannelReady),
     /// `channel_reestablish` (136)
     ChannelReestablish(ChannelReestablish),
-    /// A BOLT 7 gossip message (256-265: announcements, updates,
-    /// queries). Known, so never a reason to disconnect, but not decoded
-    /// yet: Rayo does not keep a network graph, so it has no use for them.
+    /// `update_add_htlc` (128); boxed for its 1366-byte onion.
+    UpdateAddHtlc(Box<UpdateAddHtlc>),
+    /// `update_fulfill_htlc` (130)
+    UpdateFulfillHtlc(UpdateFulfillHtlc),
+    /// `update_fail_htlc` (131)
+    UpdateFailHtlc(UpdateFailHtlc),
+    /// `update_fail_malformed_htlc` (135)
+    UpdateFailMalformedHtlc(UpdateFailMalformedHtlc),
+    /// `commitment_signed` (132)
+    CommitmentSigned(CommitmentSigned),
+    /// `revoke_and_ack` (133)
+    RevokeAndAck(RevokeAndAck),
+    /// `update_fee` (134)
+    UpdateFee(UpdateFee),
+    /// `query_short_channel_ids` (261)
+    QueryShortChannelIds(QueryShortChannelIds),
+    /// `reply_short_channel_ids_end` (262)
+    ReplyShortChannelIdsEnd(ReplyShortChannelIdsEnd),
+    /// `query_channel_range` (263)
+    QueryChannelRange(QueryChannelRange),
+    /// `reply_channel_range` (264)
+    ReplyChannelRange(ReplyChannelRange),
+    /// `gossip_timestamp_filter` (265)
+    GossipTimestampFilter(GossipTimestampFilter),
+    /// A BOLT 7 announcement (256-259: `channel_announcement`,
+    /// `node_announcement`, `channel_update`, `announcement_signatures`).
+    /// Known, so never a reason to disconnect, but not decoded: Rayo does
+    /// not keep a network graph, so it has no use for them. The gossip
+    /// queries (261-265) have variants of their own.
     Gossip {
         /// The gossip message type.
         msg_type: u16,
@@ -162,9 +199,11 @@ pub enum Message {
 }
 
 /// A message could not be encoded because a field is too long for its
-/// length prefix or the whole exceeds [`MAX_MESSAGE_LEN`].
+/// length prefix (or count), the whole exceeds [`MAX_MESSAGE_LEN`], or a
+/// per-item array does not have one entry per item (the gossip query flags,
+/// timestamps and checksums).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("message too long to encode")]
+#[error("message cannot be encoded: too long, or its arrays disagree")]
 pub struct EncodeError;
 
 impl Message {
@@ -182,6 +221,18 @@ impl Message {
             Message::FundingSigned(_) => est::FUNDING_SIGNED,
             Message::ChannelReady(_) => est::CHANNEL_READY,
             Message::ChannelReestablish(_) => est::CHANNEL_REESTABLISH,
+            Message::UpdateAddHtlc(_) => upd::UPDATE_ADD_HTLC,
+            Message::UpdateFulfillHtlc(_) => upd::UPDATE_FULFILL_HTLC,
+            Message::UpdateFailHtlc(_) => upd::UPDATE_FAIL_HTLC,
+            Message::UpdateFailMalformedHtlc(_) => upd::UPDATE_FAIL_MALFORMED_HTLC,
+            Message::CommitmentSigned(_) => upd::COMMITMENT_SIGNED,
+            Message::RevokeAndAck(_) => upd::REVOKE_AND_ACK,
+            Message::UpdateFee(_) => upd::UPDATE_FEE,
+            Message::QueryShortChannelIds(_) => gsp::QUERY_SHORT_CHANNEL_IDS,
+            Message::ReplyShortChannelIdsEnd(_) => gsp::REPLY_SHORT_CHANNEL_IDS_END,
+            Message::QueryChannelRange(_) => gsp::QUERY_CHANNEL_RANGE,
+            Message::ReplyChannelRange(_) => gsp::REPLY_CHANNEL_RANGE,
+            Message::GossipTimestampFilter(_) => gsp::GOSSIP_TIMESTAMP_FILTER,
             Message::Gossip { msg_type } | Message::Unknown { msg_type } => *msg_type,
         }
     }
@@ -222,6 +273,34 @@ impl Message {
             est::CHANNEL_REESTABLISH => {
                 Message::ChannelReestablish(ChannelReestablish::decode(&mut r)?)
             }
+            upd::UPDATE_ADD_HTLC => {
+                Message::UpdateAddHtlc(Box::new(UpdateAddHtlc::decode(&mut r)?))
+            }
+            upd::UPDATE_FULFILL_HTLC => {
+                Message::UpdateFulfillHtlc(UpdateFulfillHtlc::decode(&mut r)?)
+            }
+            upd::UPDATE_FAIL_HTLC => Message::UpdateFailHtlc(UpdateFailHtlc::decode(&mut r)?),
+            upd::UPDATE_FAIL_MALFORMED_HTLC => {
+                Message::UpdateFailMalformedHtlc(UpdateFailMalformedHtlc::decode(&mut r)?)
+            }
+            upd::COMMITMENT_SIGNED => Message::CommitmentSigned(CommitmentSigned::decode(&mut r)?),
+            upd::REVOKE_AND_ACK => Message::RevokeAndAck(RevokeAndAck::decode(&mut r)?),
+            upd::UPDATE_FEE => Message::UpdateFee(UpdateFee::decode(&mut r)?),
+            gsp::QUERY_SHORT_CHANNEL_IDS => {
+                Message::QueryShortChannelIds(QueryShortChannelIds::decode(&mut r)?)
+            }
+            gsp::REPLY_SHORT_CHANNEL_IDS_END => {
+                Message::ReplyShortChannelIdsEnd(ReplyShortChannelIdsEnd::decode(&mut r)?)
+            }
+            gsp::QUERY_CHANNEL_RANGE => {
+                Message::QueryChannelRange(QueryChannelRange::decode(&mut r)?)
+            }
+            gsp::REPLY_CHANNEL_RANGE => {
+                Message::ReplyChannelRange(ReplyChannelRange::decode(&mut r)?)
+            }
+            gsp::GOSSIP_TIMESTAMP_FILTER => {
+                Message::GossipTimestampFilter(GossipTimestampFilter::decode(&mut r)?)
+            }
             gossip @ GOSSIP_TYPES_START..=GOSSIP_TYPES_END => Message::Gossip { msg_type: gossip },
             odd if odd % 2 == 1 => Message::Unknown { msg_type: odd },
             even => return Err(DecodeError::UnknownEvenMessage(even)),
@@ -254,6 +333,18 @@ impl Message {
             Message::FundingSigned(m) => m.encode(&mut out),
             Message::ChannelReady(m) => m.encode(&mut out),
             Message::ChannelReestablish(m) => m.encode(&mut out),
+            Message::UpdateAddHtlc(m) => m.encode(&mut out),
+            Message::UpdateFulfillHtlc(m) => m.encode(&mut out),
+            Message::UpdateFailHtlc(m) => m.encode(&mut out)?,
+            Message::UpdateFailMalformedHtlc(m) => m.encode(&mut out),
+            Message::CommitmentSigned(m) => m.encode(&mut out)?,
+            Message::RevokeAndAck(m) => m.encode(&mut out),
+            Message::UpdateFee(m) => m.encode(&mut out),
+            Message::QueryShortChannelIds(m) => m.encode(&mut out)?,
+            Message::ReplyShortChannelIdsEnd(m) => m.encode(&mut out),
+            Message::QueryChannelRange(m) => m.encode(&mut out),
+            Message::ReplyChannelRange(m) => m.encode(&mut out)?,
+            Message::GossipTimestampFilter(m) => m.encode(&mut out),
             Message::Gossip { .. } | Message::Unknown { .. } => {}
         }
         if out.len() > MAX_MESSAGE_LEN {

@@ -75,6 +75,11 @@ pub enum DecodeError {
     /// A `sciddir_or_pubkey` whose first byte is not 0, 1, 2 or 3.
     #[error("invalid sciddir_or_pubkey prefix {0}")]
     InvalidSciddirOrPubkey(u8),
+    /// A BOLT 7 encoded array (`encoded_short_ids`, `encoded_query_flags`,
+    /// `encoded_timestamps`) whose encoding type is not `0` (uncompressed):
+    /// `1` (zlib) is forbidden by the current spec, others are unknown.
+    #[error("unsupported array encoding type {0}: only 0 (uncompressed) is allowed")]
+    UnsupportedEncoding(u8),
     /// A feature vector broke a BOLT 9 rule.
     #[error(transparent)]
     Features(#[from] crate::features::FeatureError),

@@ -112,6 +112,11 @@ pub struct MemStore {
     wallet: Vec<String>,
     channels: BTreeMap<ChannelId, String>,
     next_key_index: u32,
+    invoices: BTreeMap<[u8; 32], String>,
+    payments: BTreeMap<[u8; 32], String>,
+    /// The peer's revoked commitments, appended: (channel, number) each
+    /// once.
+    pub revoked: Vec<(ChannelId, u64)>,
 }
 
 impl MemStore {
@@ -132,6 +137,21 @@ impl MemStore {
         if let Some(next) = changes.next_key_index {
             self.next_key_index = next;
         }
+        for invoice in &changes.invoices {
+            self.invoices.insert(
+                invoice.payment_hash,
+                serde_json::to_string(invoice).unwrap(),
+            );
+        }
+        for payment in &changes.payments {
+            self.payments.insert(
+                payment.payment_hash,
+                serde_json::to_string(payment).unwrap(),
+            );
+        }
+        for (id, revoked) in &changes.revoked {
+            self.revoked.push((*id, revoked.number));
+        }
     }
 
     /// What a restart reads.
@@ -148,6 +168,16 @@ impl MemStore {
                 .map(|c| serde_json::from_str::<ChannelRecord>(c).unwrap())
                 .collect(),
             next_key_index: self.next_key_index,
+            invoices: self
+                .invoices
+                .values()
+                .map(|i| serde_json::from_str(i).unwrap())
+                .collect(),
+            payments: self
+                .payments
+                .values()
+                .map(|p| serde_json::from_str(p).unwrap())
+                .collect(),
         }
     }
 
