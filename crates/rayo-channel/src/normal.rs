@@ -156,6 +156,13 @@ pub struct Commitments {
     pub their_secrets: SecretStore,
     /// Order of our last two dance messages, for retransmission.
     pub last_sent: LastSent,
+    /// Everything we paid through settled HTLCs (lnd's
+    /// `total_satoshis_sent`), counted when a claim enters our commitment.
+    #[serde(default)]
+    pub total_sent: Msat,
+    /// Everything we were paid through settled HTLCs.
+    #[serde(default)]
+    pub total_received: Msat,
     /// The link finished `channel_reestablish` on this connection: updates
     /// may be sent. Not stored: every start is a new connection.
     #[serde(skip)]
@@ -444,6 +451,8 @@ impl Commitments {
             next_remote_htlc_id: 0,
             their_secrets: SecretStore::new(),
             last_sent: LastSent::Nothing,
+            total_sent: Msat(0),
+            total_received: Msat(0),
             link_ready: false,
         }
     }
@@ -1043,6 +1052,19 @@ impl Funded {
                 .map_err(ChannelError::from)?,
         };
         let c = &mut self.commitments;
+        let claimed = |updates: &[Update], offerer: Side| -> u64 {
+            updates
+                .iter()
+                .filter(|u| matches!(u, Update::Fulfill { .. }))
+                .filter_map(|u| u.removed_htlc())
+                .filter_map(|id| c.local.spec.htlc(offerer, id))
+                .map(|h| h.amount.0)
+                .sum()
+        };
+        let received = claimed(&c.local_changes.acked, Side::Remote);
+        let sent = claimed(&c.remote_changes.proposed, Side::Local);
+        c.total_received = Msat(c.total_received.0 + received);
+        c.total_sent = Msat(c.total_sent.0 + sent);
         c.local = LocalCommit {
             number,
             spec,

@@ -280,6 +280,9 @@ fn alice_pays_bob_through_the_full_dance() {
     assert_eq!(bob.channel.commitments.local.number, 2);
     let balances = bob.channel.balances();
     assert_eq!(balances.local, Msat(10_000_000));
+    assert_eq!(bob.channel.commitments.total_received, Msat(10_000_000));
+    assert_eq!(alice.channel.commitments.total_sent, Msat(10_000_000));
+    assert_eq!(alice.channel.commitments.total_received, Msat(0));
 }
 
 #[test]

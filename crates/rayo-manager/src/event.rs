@@ -195,6 +195,9 @@ pub struct SendPaymentCommand {
     pub destination: Option<PublicKey>,
     /// Pay `destination` without an invoice (`--keysend`).
     pub keysend: bool,
+    /// The keysend preimage, when the caller chose it (lnd's REST callers
+    /// put it in `dest_custom_records`); drawn by the node otherwise.
+    pub keysend_preimage: Option<[u8; 32]>,
 }
 
 /// What `openchannel` asks for.

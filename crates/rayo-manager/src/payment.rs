@@ -152,7 +152,9 @@ impl Manager {
             .amount
             .filter(|a| a.0 > 0)
             .ok_or_else(|| invalid("keysend needs an amount (--amt)".into()))?;
-        let preimage = self.derive_secret(b"keysend preimage");
+        let preimage = command
+            .keysend_preimage
+            .unwrap_or_else(|| self.derive_secret(b"keysend preimage"));
         Ok(PaymentPlan {
             payment_hash: sha256::Hash::hash(&preimage).to_byte_array(),
             destination,
