@@ -163,8 +163,9 @@ pub struct Commitments {
     /// Everything we were paid through settled HTLCs.
     #[serde(default)]
     pub total_received: Msat,
-    /// The link finished `channel_reestablish` on this connection: updates
-    /// may be sent. Not stored: every start is a new connection.
+    /// Updates may be sent on the current connection: it carried the
+    /// funding, or finished `channel_reestablish`. Not stored: every start
+    /// is a new connection.
     #[serde(skip)]
     pub link_ready: bool,
 }
@@ -428,7 +429,8 @@ pub struct Balances {
 }
 
 impl Commitments {
-    /// The dance state right after funding: commitment 0 on both sides.
+    /// The dance state right after funding: commitment 0 on both sides, on
+    /// the live connection the funding messages just crossed.
     pub fn new(setup: &ChannelSetup, local_signature: Signature, remote_txid: Txid) -> Commitments {
         let spec = setup.initial_spec();
         Commitments {
@@ -453,7 +455,7 @@ impl Commitments {
             last_sent: LastSent::Nothing,
             total_sent: Msat(0),
             total_received: Msat(0),
-            link_ready: false,
+            link_ready: true,
         }
     }
 

@@ -216,7 +216,8 @@ pub struct SimNode {
 /// What travels on one direction of a connection, in order.
 #[derive(Debug, Clone)]
 enum Delivery {
-    Connected(Features),
+    /// A new connection, with its epoch (see [`Sim::epochs`]).
+    Connected(Features, u64),
     Message(Message),
     Disconnected,
 }
@@ -281,6 +282,13 @@ pub struct Sim {
     /// `(node, peer)`: the node was told `peer` connected and not told it
     /// disconnected since.
     seen_up: BTreeSet<(usize, usize)>,
+    /// Per node pair `(low, high)`: how many connections were opened. A
+    /// message a node sends belongs to the connection it last saw open; if
+    /// a newer one exists, the message went out on a dead socket and is lost
+    /// (rayod writes to the old connection, which is gone).
+    epochs: BTreeMap<(usize, usize), u64>,
+    /// `(node, peer)`: the epoch of the connection the node last saw open.
+    seen_epoch: BTreeMap<(usize, usize), u64>,
     /// When set, the invariants are checked against these initial holdings
     /// right after every crash.
     pub invariants_on_crash: Option<Vec<Amount>>,
@@ -341,6 +349,8 @@ impl Sim {
             flaky: None,
             down: BTreeMap::new(),
             seen_up: BTreeSet::new(),
+            epochs: BTreeMap::new(),
+            seen_epoch: BTreeMap::new(),
             invariants_on_crash: None,
             events: 0,
             drops: 0,
@@ -400,6 +410,7 @@ impl Sim {
         node.seen_mempool.clear();
         // A fresh manager knows of no connected peer.
         self.seen_up.retain(|(node, _)| *node != i);
+        self.seen_epoch.retain(|(node, _), _| *node != i);
         self.apply(i, actions);
     }
 
@@ -451,11 +462,14 @@ impl Sim {
     }
 
     fn open_link(&mut self, a: usize, b: usize) {
+        let epoch = self.epochs.entry((a.min(b), a.max(b))).or_default();
+        *epoch += 1;
+        let epoch = *epoch;
         for (from, to) in [(a, b), (b, a)] {
             self.links
                 .entry((from, to))
                 .or_default()
-                .push_back(Delivery::Connected(Features::rayo_init()));
+                .push_back(Delivery::Connected(Features::rayo_init(), epoch));
         }
     }
 
@@ -553,8 +567,9 @@ impl Sim {
             .expect("busy link");
         let peer = self.nodes[from].id;
         let event = match delivery {
-            Delivery::Connected(features) => {
+            Delivery::Connected(features, epoch) => {
                 self.seen_up.insert((to, from));
+                self.seen_epoch.insert((to, from), epoch);
                 Event::PeerConnected { peer, features }
             }
             Delivery::Message(message) => {
@@ -764,8 +779,12 @@ impl Sim {
         for (peer, message) in plan.sends {
             self.sent.push((i, peer, message.clone()));
             let to = self.position(&peer);
-            // On a dropped connection, what is sent is lost.
-            let lost = to.is_some_and(|to| self.is_down(i, to));
+            // On a dropped connection, or one replaced by a newer one the
+            // sender has not seen yet, what is sent is lost.
+            let lost = to.is_some_and(|to| {
+                self.is_down(i, to)
+                    || self.seen_epoch.get(&(i, to)) != self.epochs.get(&(i.min(to), i.max(to)))
+            });
             if let Some(queue) = to.and_then(|to| self.links.get_mut(&(i, to))) {
                 if link_is_up(queue) && !lost {
                     queue.push_back(Delivery::Message(message));

@@ -1,0 +1,268 @@
+//! The deterministic simulation over payments: on an open channel, Alice
+//! pays Bob's invoice, Bob pays Alice's at the same time, and Alice sends a
+//! keysend; the run is repeated with a crash at every action boundary (of
+//! either node). After every crash and at the end:
+//! * each side's commitment accounts for the whole capacity (balances plus
+//!   HTLCs in flight);
+//! * no node holds a commitment older than one its peer has a revocation
+//!   secret for (no revoked commitment is ever signed or held again);
+//!
+//! and once the network is quiet:
+//! * both sides agree (mirrored commitments, nothing in flight);
+//! * every payment ended succeeded or failed, and a payment succeeded
+//!   exactly when its invoice was settled (no preimage is lost);
+//! * Bob's balance moved by exactly what was paid.
+//!
+//! `RAYO_SIM_SEEDS=a,b,c` runs other seeds.
+
+mod support;
+
+use bitcoin::FeeRate;
+use rayo_manager::{
+    AddInvoiceCommand, Command, InvoiceRecord, InvoiceState, OpenChannelCommand, PaymentRecord,
+    PaymentState, Reply, SendPaymentCommand,
+};
+use rayo_wire::amount::{Msat, Sat};
+use support::{CrashPlan, Sim};
+
+const ALICE: usize = 0;
+const BOB: usize = 1;
+const CAPACITY: Sat = Sat(1_000_000);
+const PUSH: Msat = Msat(200_000_000);
+
+/// An open, usable channel from Alice to Bob with 200,000 sat pushed to
+/// Bob, so both can pay.
+fn world(seed: u64) -> Sim {
+    let mut sim = Sim::funded_pair(seed);
+    let bob = sim.nodes[BOB].id;
+    let request = sim.ask(
+        ALICE,
+        Command::OpenChannel(OpenChannelCommand {
+            peer: bob,
+            capacity: CAPACITY,
+            push: PUSH,
+            announce: false,
+            funding_feerate: FeeRate::from_sat_per_vb_u32(2),
+            commitment_feerate_per_kw: 2_500,
+        }),
+    );
+    sim.settle();
+    assert!(matches!(
+        sim.nodes[ALICE].replies.get(&request),
+        Some(Ok(Reply::ChannelOpened(_)))
+    ));
+    for _ in 0..4 {
+        sim.mine(1);
+        sim.sync_all();
+        sim.settle();
+    }
+    for i in [ALICE, BOB] {
+        assert!(
+            sim.manager(i)
+                .channels()
+                .filter_map(|c| c.funded())
+                .all(|f| f.is_usable()),
+            "the channel is usable"
+        );
+    }
+    sim
+}
+
+fn invoice(sim: &mut Sim, i: usize, sat: u64) -> String {
+    match sim.call(
+        i,
+        Command::AddInvoice(AddInvoiceCommand {
+            value_msat: Some(Msat(sat * 1000)),
+            memo: "sim".into(),
+            ..AddInvoiceCommand::default()
+        }),
+    ) {
+        Some(Ok(Reply::Invoice(record))) => record.payment_request,
+        other => panic!("addinvoice: {other:?}"),
+    }
+}
+
+fn pay(payment_request: &str) -> Command {
+    Command::SendPayment(SendPaymentCommand {
+        payment_request: Some(payment_request.to_owned()),
+        ..SendPaymentCommand::default()
+    })
+}
+
+fn payments(sim: &mut Sim, i: usize) -> Vec<PaymentRecord> {
+    match sim.call(i, Command::ListPayments) {
+        Some(Ok(Reply::Payments(p))) => p,
+        other => panic!("listpayments: {other:?}"),
+    }
+}
+
+fn invoices(sim: &mut Sim, i: usize) -> Vec<InvoiceRecord> {
+    match sim.call(i, Command::ListInvoices) {
+        Some(Ok(Reply::Invoices(v))) => v,
+        other => panic!("listinvoices: {other:?}"),
+    }
+}
+
+/// The invariants that hold at any instant.
+fn check_anytime(sim: &Sim, what: &str) {
+    for (i, peer) in [(ALICE, BOB), (BOB, ALICE)] {
+        let (Some(me), Some(them)) = (&sim.nodes[i].manager, &sim.nodes[peer].manager) else {
+            continue;
+        };
+        for record in me.channels() {
+            let Some(ours) = record.funded() else {
+                continue;
+            };
+            let c = &ours.phase.commitments;
+            assert_eq!(
+                c.local.spec.total(),
+                Msat(CAPACITY.0 * 1000),
+                "{what}: {} local commitment",
+                sim.nodes[i].name
+            );
+            assert_eq!(c.remote.spec.total(), Msat(CAPACITY.0 * 1000));
+            let Some(theirs) = them
+                .channels()
+                .find(|r| r.channel_id() == record.channel_id())
+                .and_then(|r| r.funded())
+            else {
+                continue;
+            };
+            // The peer holds secrets for our commitments 0..revealed: we
+            // must hold a newer one, and never sign an older one again.
+            let revealed = theirs.phase.commitments.their_secrets.revealed_count();
+            assert!(
+                c.local.number >= revealed,
+                "{what}: {} holds commitment {} but its peer has {revealed} revocations",
+                sim.nodes[i].name,
+                c.local.number
+            );
+        }
+    }
+}
+
+/// Runs the payments under `crash`; returns the simulation at the end.
+fn run(seed: u64, crash: CrashPlan) -> Sim {
+    let mut sim = world(seed);
+    let bob_id = sim.nodes[BOB].id;
+    let to_bob = invoice(&mut sim, BOB, 10_000);
+    let to_alice = invoice(&mut sim, ALICE, 3_000);
+    sim.crash = Some(crash);
+    sim.ask(ALICE, pay(&to_bob));
+    sim.ask(BOB, pay(&to_alice));
+    sim.ask(
+        ALICE,
+        Command::SendPayment(SendPaymentCommand {
+            destination: Some(bob_id),
+            amount: Some(Msat(1_234_000)),
+            keysend: true,
+            ..SendPaymentCommand::default()
+        }),
+    );
+    for _ in 0..50 {
+        sim.settle();
+        check_anytime(&sim, &format!("seed {seed} {crash:?}"));
+        sim.advance(5);
+    }
+    sim.settle();
+    sim
+}
+
+/// The end state: quiet, agreed, every payment ended, nothing lost.
+fn check_end(sim: &mut Sim, seed: u64, crash: CrashPlan) {
+    let what = format!("seed {seed} {crash:?}");
+    check_anytime(sim, &what);
+    let channel = |sim: &Sim, i: usize| {
+        sim.manager(i)
+            .channels()
+            .find_map(|c| c.funded().cloned())
+            .expect("a channel")
+    };
+    let (a, b) = (channel(sim, ALICE), channel(sim, BOB));
+    let (ca, cb) = (&a.phase.commitments, &b.phase.commitments);
+    assert!(
+        ca.is_quiescent() && cb.is_quiescent(),
+        "{what}: still in flight\nalice {:?}\nbob {:?}",
+        ca.local_changes,
+        cb.local_changes
+    );
+    assert_eq!(ca.local.spec.to_local, cb.local.spec.to_remote, "{what}");
+    assert_eq!(ca.local.spec.to_remote, cb.local.spec.to_local, "{what}");
+    assert!(ca.local.spec.htlcs.is_empty(), "{what}: HTLCs left");
+    // Every payment ended; a payment succeeded iff its invoice settled.
+    let mut bob_gain: i64 = 0;
+    for (payer, payee, sign) in [(ALICE, BOB, 1i64), (BOB, ALICE, -1)] {
+        let paid = payments(sim, payer);
+        let issued = invoices(sim, payee);
+        for p in &paid {
+            assert_ne!(p.state, PaymentState::InFlight, "{what}: {p:?} never ended");
+            let settled = issued
+                .iter()
+                .find(|i| i.payment_hash == p.payment_hash)
+                .is_some_and(|i| i.state == InvoiceState::Settled);
+            assert_eq!(
+                p.state == PaymentState::Succeeded,
+                settled,
+                "{what}: payment {:?} vs its invoice",
+                p.state
+            );
+            if p.state == PaymentState::Succeeded {
+                bob_gain += sign * p.value_msat.0 as i64;
+            }
+        }
+        for i in issued.iter().filter(|i| i.state == InvoiceState::Settled) {
+            assert!(
+                paid.iter().any(|p| p.payment_hash == i.payment_hash
+                    && p.state == PaymentState::Succeeded
+                    && p.preimage == Some(i.preimage)),
+                "{what}: invoice settled but its payer lost the preimage"
+            );
+        }
+    }
+    assert_eq!(
+        cb.local.spec.to_local.0 as i64,
+        PUSH.0 as i64 + bob_gain,
+        "{what}: Bob's balance moved by what was paid"
+    );
+}
+
+#[test]
+fn payments_both_ways_work_without_crashes() {
+    let mut sim = run(7, CrashPlan::Count);
+    check_end(&mut sim, 7, CrashPlan::Count);
+    for (i, n) in [(ALICE, 2), (BOB, 1)] {
+        let paid = payments(&mut sim, i);
+        assert_eq!(paid.len(), n);
+        assert!(
+            paid.iter().all(|p| p.state == PaymentState::Succeeded),
+            "{paid:?}"
+        );
+    }
+    let bob = sim
+        .manager(BOB)
+        .channels()
+        .find_map(|c| c.funded().cloned())
+        .unwrap();
+    assert_eq!(
+        bob.phase.commitments.local.spec.to_local,
+        Msat(PUSH.0 + 10_000_000 + 1_234_000 - 3_000_000)
+    );
+}
+
+#[test]
+fn payments_survive_a_crash_at_every_action_boundary() {
+    let mut explored = 0;
+    for seed in support::seeds(&[3]) {
+        let counted = run(seed, CrashPlan::Count);
+        let boundaries = counted.boundaries;
+        assert!(boundaries > 50, "the payments have {boundaries} boundaries");
+        for at in 0..boundaries {
+            let mut sim = run(seed, CrashPlan::At(at));
+            assert_eq!(sim.crashes.len(), 1, "seed {seed}: crash {at} happened");
+            check_end(&mut sim, seed, CrashPlan::At(at));
+            explored += 1;
+        }
+        eprintln!("seed {seed}: {boundaries} action boundaries, each crashed once");
+    }
+    eprintln!("{explored} crash points explored");
+}
