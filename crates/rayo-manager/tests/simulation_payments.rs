@@ -17,11 +17,7 @@
 
 mod support;
 
-use bitcoin::FeeRate;
-use rayo_manager::{
-    AddInvoiceCommand, Command, InvoiceRecord, InvoiceState, OpenChannelCommand, PaymentRecord,
-    PaymentState, Reply, SendPaymentCommand,
-};
+use rayo_manager::{Command, InvoiceState, PaymentState, SendPaymentCommand};
 use rayo_wire::amount::{Msat, Sat};
 use support::{CrashPlan, Sim};
 
@@ -29,79 +25,6 @@ const ALICE: usize = 0;
 const BOB: usize = 1;
 const CAPACITY: Sat = Sat(1_000_000);
 const PUSH: Msat = Msat(200_000_000);
-
-/// An open, usable channel from Alice to Bob with 200,000 sat pushed to
-/// Bob, so both can pay.
-fn world(seed: u64) -> Sim {
-    let mut sim = Sim::funded_pair(seed);
-    let bob = sim.nodes[BOB].id;
-    let request = sim.ask(
-        ALICE,
-        Command::OpenChannel(OpenChannelCommand {
-            peer: bob,
-            capacity: CAPACITY,
-            push: PUSH,
-            announce: false,
-            funding_feerate: FeeRate::from_sat_per_vb_u32(2),
-            commitment_feerate_per_kw: 2_500,
-        }),
-    );
-    sim.settle();
-    assert!(matches!(
-        sim.nodes[ALICE].replies.get(&request),
-        Some(Ok(Reply::ChannelOpened(_)))
-    ));
-    for _ in 0..4 {
-        sim.mine(1);
-        sim.sync_all();
-        sim.settle();
-    }
-    for i in [ALICE, BOB] {
-        assert!(
-            sim.manager(i)
-                .channels()
-                .filter_map(|c| c.funded())
-                .all(|f| f.is_usable()),
-            "the channel is usable"
-        );
-    }
-    sim
-}
-
-fn invoice(sim: &mut Sim, i: usize, sat: u64) -> String {
-    match sim.call(
-        i,
-        Command::AddInvoice(AddInvoiceCommand {
-            value_msat: Some(Msat(sat * 1000)),
-            memo: "sim".into(),
-            ..AddInvoiceCommand::default()
-        }),
-    ) {
-        Some(Ok(Reply::Invoice(record))) => record.payment_request,
-        other => panic!("addinvoice: {other:?}"),
-    }
-}
-
-fn pay(payment_request: &str) -> Command {
-    Command::SendPayment(SendPaymentCommand {
-        payment_request: Some(payment_request.to_owned()),
-        ..SendPaymentCommand::default()
-    })
-}
-
-fn payments(sim: &mut Sim, i: usize) -> Vec<PaymentRecord> {
-    match sim.call(i, Command::ListPayments) {
-        Some(Ok(Reply::Payments(p))) => p,
-        other => panic!("listpayments: {other:?}"),
-    }
-}
-
-fn invoices(sim: &mut Sim, i: usize) -> Vec<InvoiceRecord> {
-    match sim.call(i, Command::ListInvoices) {
-        Some(Ok(Reply::Invoices(v))) => v,
-        other => panic!("listinvoices: {other:?}"),
-    }
-}
 
 /// The invariants that hold at any instant.
 fn check_anytime(sim: &Sim, what: &str) {
@@ -143,13 +66,13 @@ fn check_anytime(sim: &Sim, what: &str) {
 
 /// Runs the payments under `crash`; returns the simulation at the end.
 fn run(seed: u64, crash: CrashPlan) -> Sim {
-    let mut sim = world(seed);
+    let mut sim = Sim::open_pair(seed, CAPACITY, PUSH);
     let bob_id = sim.nodes[BOB].id;
-    let to_bob = invoice(&mut sim, BOB, 10_000);
-    let to_alice = invoice(&mut sim, ALICE, 3_000);
+    let to_bob = sim.invoice(BOB, 10_000);
+    let to_alice = sim.invoice(ALICE, 3_000);
     sim.crash = Some(crash);
-    sim.ask(ALICE, pay(&to_bob));
-    sim.ask(BOB, pay(&to_alice));
+    sim.pay(ALICE, &to_bob);
+    sim.pay(BOB, &to_alice);
     sim.ask(
         ALICE,
         Command::SendPayment(SendPaymentCommand {
@@ -172,13 +95,7 @@ fn run(seed: u64, crash: CrashPlan) -> Sim {
 fn check_end(sim: &mut Sim, seed: u64, crash: CrashPlan) {
     let what = format!("seed {seed} {crash:?}");
     check_anytime(sim, &what);
-    let channel = |sim: &Sim, i: usize| {
-        sim.manager(i)
-            .channels()
-            .find_map(|c| c.funded().cloned())
-            .expect("a channel")
-    };
-    let (a, b) = (channel(sim, ALICE), channel(sim, BOB));
+    let (a, b) = (sim.channel(ALICE), sim.channel(BOB));
     let (ca, cb) = (&a.phase.commitments, &b.phase.commitments);
     assert!(
         ca.is_quiescent() && cb.is_quiescent(),
@@ -192,8 +109,8 @@ fn check_end(sim: &mut Sim, seed: u64, crash: CrashPlan) {
     // Every payment ended; a payment succeeded iff its invoice settled.
     let mut bob_gain: i64 = 0;
     for (payer, payee, sign) in [(ALICE, BOB, 1i64), (BOB, ALICE, -1)] {
-        let paid = payments(sim, payer);
-        let issued = invoices(sim, payee);
+        let paid = sim.payments(payer);
+        let issued = sim.invoices(payee);
         for p in &paid {
             assert_ne!(p.state, PaymentState::InFlight, "{what}: {p:?} never ended");
             let settled = issued
@@ -231,20 +148,15 @@ fn payments_both_ways_work_without_crashes() {
     let mut sim = run(7, CrashPlan::Count);
     check_end(&mut sim, 7, CrashPlan::Count);
     for (i, n) in [(ALICE, 2), (BOB, 1)] {
-        let paid = payments(&mut sim, i);
+        let paid = sim.payments(i);
         assert_eq!(paid.len(), n);
         assert!(
             paid.iter().all(|p| p.state == PaymentState::Succeeded),
             "{paid:?}"
         );
     }
-    let bob = sim
-        .manager(BOB)
-        .channels()
-        .find_map(|c| c.funded().cloned())
-        .unwrap();
     assert_eq!(
-        bob.phase.commitments.local.spec.to_local,
+        sim.channel(BOB).phase.commitments.local.spec.to_local,
         Msat(PUSH.0 + 10_000_000 + 1_234_000 - 3_000_000)
     );
 }

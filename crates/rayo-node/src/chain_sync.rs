@@ -17,6 +17,12 @@ use crate::driver::{ChainRequest, DriverHandle};
 /// How often the chain is polled for new blocks and mempool changes.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(500);
 
+/// Sync rounds between two fee estimates handed to the manager (30 s).
+pub const FEE_ESTIMATE_ROUNDS: u32 = 60;
+
+/// The confirmation target of the commitment fee estimate, in blocks.
+pub const COMMITMENT_FEE_TARGET: u32 = 6;
+
 /// Most blocks connected (or disconnected) in one sync round.
 pub const MAX_BLOCKS_PER_ROUND: u32 = 100;
 
@@ -72,6 +78,10 @@ pub struct ChainSync {
     seen: HashMap<Txid, Vec<bitcoin::ScriptBuf>>,
     delivered: BTreeSet<Txid>,
     tip: watch::Sender<Option<ChainTip>>,
+    /// Rounds since the last fee estimate.
+    fee_rounds: u32,
+    /// The last estimate handed over (sat/kw).
+    last_fee_estimate: Option<u32>,
 }
 
 impl ChainSync {
@@ -92,6 +102,8 @@ impl ChainSync {
             seen: HashMap::new(),
             delivered: BTreeSet::new(),
             tip,
+            fee_rounds: 0,
+            last_fee_estimate: None,
         }
     }
 
@@ -183,6 +195,27 @@ impl ChainSync {
         Ok(())
     }
 
+    /// Every [`FEE_ESTIMATE_ROUNDS`] rounds, hands the chain's commitment
+    /// fee estimate to the manager when it changed (the funder of a channel
+    /// moves its fee rate when it drifts).
+    async fn refresh_fee_estimate(&mut self) -> Result<(), SyncError> {
+        self.fee_rounds += 1;
+        if self.fee_rounds < FEE_ESTIMATE_ROUNDS && self.last_fee_estimate.is_some() {
+            return Ok(());
+        }
+        self.fee_rounds = 0;
+        let Some(sat_per_kvb) = self.chain.fee_estimate(COMMITMENT_FEE_TARGET).await? else {
+            return Ok(());
+        };
+        // 1 kvB is 4000 weight units: sat/kvB / 4 is sat per 1000 weight.
+        let feerate_per_kw = u32::try_from(sat_per_kvb / 4).unwrap_or(u32::MAX);
+        if self.last_fee_estimate != Some(feerate_per_kw) {
+            self.last_fee_estimate = Some(feerate_per_kw);
+            self.event(Event::FeeEstimate { feerate_per_kw }).await?;
+        }
+        Ok(())
+    }
+
     /// [`Event::TransactionConfirmed`] for `txid` if it is in a block.
     async fn already_confirmed(&self, txid: Txid) -> Result<Option<Event>, ChainClientError> {
         let Some((hash, height)) = self.chain.transaction_block(txid).await? else {
@@ -208,6 +241,7 @@ impl ChainSync {
     /// Brings the manager to the chain's tip, one block at a time, stepping
     /// back over reorgs; then hands over the watched mempool transactions.
     async fn sync_once(&mut self) -> Result<(), SyncError> {
+        self.refresh_fee_estimate().await?;
         let info = self.chain.chain_info().await?;
         self.tip.send_replace(Some(ChainTip {
             height: info.blocks,

@@ -143,6 +143,11 @@ impl Connection {
     }
 
     fn established(stream: TcpStream, transport: rayo_wire::noise::Transport) -> Self {
+        // The dance is small messages answered at once: Nagle's algorithm
+        // with delayed ACKs would hold each for tens of milliseconds.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
         let (read, write) = stream.into_split();
         let remote_node_id = transport.remote_static;
         Self {

@@ -1131,7 +1131,13 @@ async fn read_loop(mut reader: ConnectionReader, ctx: Reading) -> String {
                 tracing::info!(warning = %shown, "peer sent warning");
             }
             Message::Init(_) => return "second init: protocol violation".into(),
-            Message::Unknown { .. } | Message::Gossip { .. } => {}
+            // Gossip we neither keep nor asked for; queries go to the node,
+            // which answers them.
+            Message::Unknown { .. }
+            | Message::Gossip { .. }
+            | Message::GossipTimestampFilter(_)
+            | Message::ReplyChannelRange(_)
+            | Message::ReplyShortChannelIdsEnd(_) => {}
             // Channel messages (and errors about channels) go to the node,
             // which owns the channels.
             other => {

@@ -30,10 +30,12 @@ use rayo_chain::store::SqliteStore;
 use rayo_channel::establish::ChannelPolicy;
 use rayo_manager::record::ChannelPhase;
 use rayo_manager::{
-    Action, ChannelRecord, Command, CommandError, Event, Manager, ManagerConfig, Plan, Reply,
-    RequestId, StoredState, Watch,
+    Action, AddInvoiceCommand, ChannelRecord, Command, CommandError, Event, InvoiceRecord, Manager,
+    ManagerConfig, OpenChannelCommand, PaymentRecord, Plan, Reply, RequestId, SendPaymentCommand,
+    StoredState, Watch,
 };
 use rayo_wallet::{AddressType, WalletRecord};
+use rayo_wire::amount::{Msat, Sat};
 use rayo_wire::bitcoin::constants::ChainHash;
 use rayo_wire::features::Features;
 use rayo_wire::ids::ChannelId;
@@ -383,6 +385,94 @@ impl Sim {
         sim
     }
 
+    /// [`Sim::funded_pair`] with an open, usable channel of `capacity` from
+    /// Alice to Bob, `push` given to Bob.
+    pub fn open_pair(seed: u64, capacity: Sat, push: Msat) -> Sim {
+        let mut sim = Sim::funded_pair(seed);
+        let bob = sim.nodes[1].id;
+        let request = sim.ask(
+            0,
+            Command::OpenChannel(OpenChannelCommand {
+                peer: bob,
+                capacity,
+                push,
+                announce: false,
+                funding_feerate: bitcoin::FeeRate::from_sat_per_vb_u32(2),
+                commitment_feerate_per_kw: 2_500,
+            }),
+        );
+        sim.settle();
+        assert!(matches!(
+            sim.nodes[0].replies.get(&request),
+            Some(Ok(Reply::ChannelOpened(_)))
+        ));
+        for _ in 0..4 {
+            sim.mine(1);
+            sim.sync_all();
+            sim.settle();
+        }
+        for i in [0, 1] {
+            assert!(
+                sim.manager(i)
+                    .channels()
+                    .filter_map(|c| c.funded())
+                    .all(|f| f.is_usable()),
+                "the channel is usable"
+            );
+        }
+        sim
+    }
+
+    /// Node `i`'s one funded channel.
+    pub fn channel(&self, i: usize) -> rayo_manager::record::FundedChannel {
+        self.manager(i)
+            .channels()
+            .find_map(|c| c.funded().cloned())
+            .expect("a channel")
+    }
+
+    /// A new invoice of node `i` for `sat`.
+    pub fn invoice(&mut self, i: usize, sat: u64) -> String {
+        match self.call(
+            i,
+            Command::AddInvoice(AddInvoiceCommand {
+                value_msat: Some(Msat(sat * 1000)),
+                memo: "sim".into(),
+                ..AddInvoiceCommand::default()
+            }),
+        ) {
+            Some(Ok(Reply::Invoice(record))) => record.payment_request,
+            other => panic!("addinvoice: {other:?}"),
+        }
+    }
+
+    /// Node `i` pays `payment_request`; the answer lands in `replies`.
+    pub fn pay(&mut self, i: usize, payment_request: &str) -> RequestId {
+        self.ask(
+            i,
+            Command::SendPayment(SendPaymentCommand {
+                payment_request: Some(payment_request.to_owned()),
+                ..SendPaymentCommand::default()
+            }),
+        )
+    }
+
+    /// Node `i`'s payments.
+    pub fn payments(&mut self, i: usize) -> Vec<PaymentRecord> {
+        match self.call(i, Command::ListPayments) {
+            Some(Ok(Reply::Payments(p))) => p,
+            other => panic!("listpayments: {other:?}"),
+        }
+    }
+
+    /// Node `i`'s invoices.
+    pub fn invoices(&mut self, i: usize) -> Vec<InvoiceRecord> {
+        match self.call(i, Command::ListInvoices) {
+            Some(Ok(Reply::Invoices(v))) => v,
+            other => panic!("listinvoices: {other:?}"),
+        }
+    }
+
     /// Changes node `i`'s settings (before anything happened to it).
     pub fn configure(&mut self, i: usize, change: impl FnOnce(&mut ManagerConfig)) {
         change(&mut self.nodes[i].config);
@@ -470,6 +560,65 @@ impl Sim {
                 .entry((from, to))
                 .or_default()
                 .push_back(Delivery::Connected(Features::rayo_init(), epoch));
+        }
+    }
+
+    /// The messages on their way from `from` to `to`, in order.
+    pub fn in_flight(&self, from: usize, to: usize) -> Vec<Message> {
+        self.links
+            .get(&(from, to))
+            .into_iter()
+            .flatten()
+            .filter_map(|d| match d {
+                Delivery::Message(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A man in the middle: changes the messages on their way from `from`
+    /// to `to`.
+    pub fn tamper(&mut self, from: usize, to: usize, mut change: impl FnMut(&mut Message)) {
+        for delivery in self.links.get_mut(&(from, to)).into_iter().flatten() {
+            if let Delivery::Message(message) = delivery {
+                change(message);
+            }
+        }
+    }
+
+    /// Puts `message` on its way from `from` to `to`, as if `from` sent it.
+    pub fn inject(&mut self, from: usize, to: usize, message: Message) {
+        self.links
+            .entry((from, to))
+            .or_default()
+            .push_back(Delivery::Message(message));
+    }
+
+    /// Delivers what is in flight from `from` to `to` until `stop` says so
+    /// of the next message (which stays queued). False if the queue ran dry.
+    pub fn deliver_until(
+        &mut self,
+        from: usize,
+        to: usize,
+        mut stop: impl FnMut(&Message) -> bool,
+    ) -> bool {
+        loop {
+            let Some(next) = self.links.get(&(from, to)).and_then(|q| q.front()) else {
+                return false;
+            };
+            if let Delivery::Message(m) = next {
+                if stop(m) {
+                    return true;
+                }
+            }
+            let delivery = self
+                .links
+                .get_mut(&(from, to))
+                .unwrap()
+                .pop_front()
+                .unwrap();
+            let event = self.event_for(from, to, delivery);
+            self.deliver(to, event);
         }
     }
 
@@ -565,8 +714,15 @@ impl Sim {
             .get_mut(&(from, to))
             .and_then(|q| q.pop_front())
             .expect("busy link");
+        let event = self.event_for(from, to, delivery);
+        self.deliver(to, event);
+        true
+    }
+
+    /// The event `to` sees for a delivery from `from`, noting connections.
+    fn event_for(&mut self, from: usize, to: usize, delivery: Delivery) -> Event {
         let peer = self.nodes[from].id;
-        let event = match delivery {
+        match delivery {
             Delivery::Connected(features, epoch) => {
                 self.seen_up.insert((to, from));
                 self.seen_epoch.insert((to, from), epoch);
@@ -584,9 +740,7 @@ impl Sim {
                 self.seen_up.remove(&(to, from));
                 Event::PeerDisconnected { peer }
             }
-        };
-        self.deliver(to, event);
-        true
+        }
     }
 
     /// Brings node `i`'s chain view up to date: blocks it lacks, one by
