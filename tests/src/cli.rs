@@ -45,6 +45,24 @@ impl Rayo {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Runs `rayo <args>`, which must fail; returns what it printed
+    /// (stdout, then stderr).
+    pub fn run_failing(&self, args: &[&str]) -> String {
+        let out = Command::new(binary("rayo"))
+            .arg("--home")
+            .arg(&self.home)
+            .args(args)
+            .output()
+            .expect("running rayo");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "rayo {args:?} succeeded:\n{printed}");
+        printed
+    }
+
     /// Runs `rayo <args>` and parses its JSON output.
     pub fn json(&self, args: &[&str]) -> Value {
         let text = self.run(args);

@@ -1139,8 +1139,17 @@ impl Funded {
             unreachable!("checked above");
         };
         let old = std::mem::replace(&mut c.remote, next);
+        // The peer's commitment holds them now: they are never sent again,
+        // so our HTLCs' onions need not be stored any longer.
         let signed = std::mem::take(&mut c.local_changes.signed);
-        c.local_changes.acked.extend(signed);
+        c.local_changes
+            .acked
+            .extend(signed.into_iter().map(|mut update| {
+                if let Update::Add(add) = &mut update {
+                    add.onion = Vec::new();
+                }
+                update
+            }));
         let mut incoming = Vec::new();
         let mut failed = Vec::new();
         for update in std::mem::take(&mut c.remote_changes.signed) {

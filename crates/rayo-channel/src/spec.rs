@@ -115,7 +115,8 @@ pub struct AddHtlc {
     pub payment_hash: [u8; 32],
     /// The expiry height.
     pub cltv_expiry: u32,
-    /// The 1366-byte onion packet.
+    /// The 1366-byte onion packet (emptied from our own offers once the
+    /// peer's commitment holds them: they are never sent again).
     #[serde(with = "hex_bytes")]
     pub onion: Vec<u8>,
     /// The route-blinding `path_key`, if any.

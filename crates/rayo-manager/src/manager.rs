@@ -145,6 +145,10 @@ pub struct Manager {
     pub(crate) payments: BTreeMap<[u8; 32], PaymentRecord>,
     /// `sendpayment` calls waiting for their payment to end.
     pub(crate) waiting_payments: BTreeMap<[u8; 32], RequestId>,
+    /// The keys of every stored channel, by key index: deriving them from
+    /// the seed costs dozens of EC multiplications, and every dance message
+    /// needs them.
+    keys: BTreeMap<u32, ChannelKeys>,
     /// Scripts already asked of the chain source.
     watched_scripts: BTreeSet<ScriptBuf>,
     /// Funding outpoints already asked of the chain source.
@@ -197,6 +201,7 @@ impl Manager {
                 .map(|p| (p.payment_hash, p))
                 .collect(),
             waiting_payments: BTreeMap::new(),
+            keys: BTreeMap::new(),
             watched_scripts: BTreeSet::new(),
             watched_outpoints: BTreeSet::new(),
             now,
@@ -233,6 +238,7 @@ impl Manager {
                     changes.channels.push(record.clone());
                 }
             }
+            manager.cache_keys(record.key_index);
             manager.channels.insert(id, record);
         }
         let locked: Vec<OutPoint> = manager.wallet.locked().collect();
@@ -330,8 +336,20 @@ impl Manager {
 
     /// The keys of channel key index `index`.
     pub(crate) fn channel_keys(&self, index: u32) -> Result<ChannelKeys, String> {
+        if let Some(keys) = self.keys.get(&index) {
+            return Ok(keys.clone());
+        }
         ChannelKeys::derive(&self.secp, &self.master, self.config.network, index)
             .map_err(|e| format!("channel keys {index}: {e}"))
+    }
+
+    /// Keeps the keys of a stored channel at hand.
+    fn cache_keys(&mut self, index: u32) {
+        if !self.keys.contains_key(&index) {
+            if let Ok(keys) = self.channel_keys(index) {
+                self.keys.insert(index, keys);
+            }
+        }
     }
 
     /// Hands out a fresh key index, persisted with the step that uses it.
@@ -368,6 +386,7 @@ impl Manager {
     /// Stores `record` (memory and changeset).
     pub(crate) fn store_channel(&mut self, record: ChannelRecord) {
         let id = record.channel_id();
+        self.cache_keys(record.key_index);
         self.persist(Changeset {
             channels: vec![record.clone()],
             ..Changeset::default()
@@ -378,6 +397,7 @@ impl Manager {
     /// Forgets a stored channel (memory and changeset).
     pub(crate) fn remove_channel(&mut self, id: ChannelId) -> Option<ChannelRecord> {
         let record = self.channels.remove(&id)?;
+        self.keys.remove(&record.key_index);
         self.persist(Changeset {
             removed_channels: vec![id],
             ..Changeset::default()
