@@ -11,6 +11,10 @@
 //! 3. broadcast and watch (queued for the chain task, never awaited here),
 //!    reply, disconnect.
 //!
+//! Events already queued when one arrives are handled with it and applied
+//! as one batch (group commit): one store transaction for all of them, then
+//! all their sends in order.
+//!
 //! A store failure stops the driver (and the daemon): the manager's memory
 //! would no longer match the disk, and a restart reloads a consistent state.
 
@@ -26,6 +30,10 @@ use crate::store::{StoreError, StoreHandle};
 
 /// How often the manager's timeouts are checked.
 pub const TICK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Most events handled into one batch (one store transaction) when they
+/// are already queued: a busy node commits once for many messages.
+pub const MAX_BATCH_EVENTS: usize = 64;
 
 /// How many inputs (API calls, chain updates) may wait for the driver;
 /// callers wait beyond that (back-pressure, never an unbounded queue).
@@ -149,19 +157,11 @@ impl Driver {
         loop {
             let event = tokio::select! {
                 input = inputs.recv() => match input {
-                    Some(DriverInput::Command(command, answer)) => {
-                        self.next_request += 1;
-                        let id = RequestId(self.next_request);
-                        self.waiting.insert(id, answer);
-                        Event::Command { id, command }
-                    }
-                    Some(DriverInput::Chain(event)) => event,
+                    Some(input) => self.event_of(input),
                     None => return Ok(()),
                 },
                 peer = inbox.recv() => match peer {
-                    Some(PeerEvent::Connected { peer, features }) => Event::PeerConnected { peer, features },
-                    Some(PeerEvent::Message { peer, message }) => Event::PeerMessage { peer, message },
-                    Some(PeerEvent::Disconnected { peer }) => Event::PeerDisconnected { peer },
+                    Some(peer) => peer_event(peer),
                     None => return Ok(()),
                 },
                 _ = ticker.tick() => {
@@ -185,22 +185,53 @@ impl Driver {
                     Event::Tick
                 }
             };
-            let span = tracing::info_span!("event", peer = tracing::field::Empty);
-            if let Event::PeerConnected { peer, .. }
-            | Event::PeerMessage { peer, .. }
-            | Event::PeerDisconnected { peer } = &event
-            {
-                span.record("peer", tracing::field::display(peer));
+            // Group commit: what is already queued is handled too, and the
+            // whole batch is persisted in one store transaction (one fsync)
+            // before any of its messages go out.
+            let mut actions = self.handle(event)?;
+            for _ in 1..MAX_BATCH_EVENTS {
+                let next = match inbox.try_recv() {
+                    Some(peer) => peer_event(peer),
+                    None => match inputs.try_recv() {
+                        Ok(input) => self.event_of(input),
+                        Err(_) => break,
+                    },
+                };
+                actions.extend(self.handle(next)?);
             }
-            let _guard = span.enter();
-            let actions = self.manager.handle(
-                event,
-                crate::entropy::unix_now(),
-                crate::entropy::random_32()?,
-            );
-            drop(_guard);
             self.apply(actions).await?;
         }
+    }
+
+    /// The event for an API call (registering where its answer goes) or a
+    /// chain update.
+    fn event_of(&mut self, input: DriverInput) -> Event {
+        match input {
+            DriverInput::Command(command, answer) => {
+                self.next_request += 1;
+                let id = RequestId(self.next_request);
+                self.waiting.insert(id, answer);
+                Event::Command { id, command }
+            }
+            DriverInput::Chain(event) => event,
+        }
+    }
+
+    /// Hands one event to the manager, in a span naming its peer.
+    fn handle(&mut self, event: Event) -> Result<Vec<Action>, DriverError> {
+        let span = tracing::info_span!("event", peer = tracing::field::Empty);
+        if let Event::PeerConnected { peer, .. }
+        | Event::PeerMessage { peer, .. }
+        | Event::PeerDisconnected { peer } = &event
+        {
+            span.record("peer", tracing::field::display(peer));
+        }
+        let _guard = span.enter();
+        Ok(self.manager.handle(
+            event,
+            crate::entropy::unix_now(),
+            crate::entropy::random_32()?,
+        ))
     }
 
     /// Applies a batch: persist (one transaction), then send, then the rest.
@@ -245,5 +276,14 @@ impl Driver {
             }
         }
         Ok(())
+    }
+}
+
+/// The manager's event for what the peer layer delivered.
+fn peer_event(event: PeerEvent) -> Event {
+    match event {
+        PeerEvent::Connected { peer, features } => Event::PeerConnected { peer, features },
+        PeerEvent::Message { peer, message } => Event::PeerMessage { peer, message },
+        PeerEvent::Disconnected { peer } => Event::PeerDisconnected { peer },
     }
 }
