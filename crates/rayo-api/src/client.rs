@@ -15,6 +15,10 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::types::{
+    AddInvoiceResponse, ChannelBalanceResponse, Invoice, ListInvoiceRequest, ListInvoiceResponse,
+    ListPaymentsRequest, ListPaymentsResponse, PayReq, SendRequest, SendResponse,
+};
+use crate::types::{
     ChannelPoint, ConnectPeerRequest, ConnectPeerResponse, DisconnectPeerResponse, GetInfoResponse,
     GetTransactionsRequest, GrpcCode, ListChannelsRequest, ListChannelsResponse, ListPeersResponse,
     ListUnspentRequest, ListUnspentResponse, NewAddressRequest, NewAddressResponse,
@@ -45,6 +49,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// peer has accepted, both sides have signed and the funding transaction is
 /// broadcast.
 pub const OPEN_CHANNEL_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long `send_payment_sync` may take at least: the node answers only
+/// once the payment succeeded or failed, which waits for the payee.
+pub const SEND_PAYMENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -285,6 +293,63 @@ impl Client {
     /// `GET /v1/channels/pending`: channels being opened or closed.
     pub fn pending_channels(&self) -> Result<PendingChannelsResponse, ClientError> {
         self.get("/v1/channels/pending", &[])
+    }
+
+    /// `GET /v1/balance/channels`: the balances of the open and pending
+    /// channels.
+    pub fn channel_balance(&self) -> Result<ChannelBalanceResponse, ClientError> {
+        self.get("/v1/balance/channels", &[])
+    }
+
+    /// `POST /v1/invoices`: a new invoice (`addinvoice`).
+    pub fn add_invoice(&self, req: &Invoice) -> Result<AddInvoiceResponse, ClientError> {
+        self.send("POST", "/v1/invoices", Some(req))
+    }
+
+    /// `GET /v1/invoices`: the invoices the request's filters and page
+    /// select (only the fields set are sent).
+    pub fn list_invoices(
+        &self,
+        req: &ListInvoiceRequest,
+    ) -> Result<ListInvoiceResponse, ClientError> {
+        self.get("/v1/invoices", &list_invoices_query(req))
+    }
+
+    /// `GET /v1/invoice/{r_hash_str}`: the invoice of a payment hash (hex).
+    pub fn lookup_invoice(&self, r_hash_hex: &str) -> Result<Invoice, ClientError> {
+        let path = format!("/v1/invoice/{}", percent_encode(r_hash_hex));
+        self.get(&path, &[])
+    }
+
+    /// `GET /v1/payreq/{pay_req}`: a BOLT 11 payment request decoded.
+    pub fn decode_pay_req(&self, pay_req: &str) -> Result<PayReq, ClientError> {
+        let path = format!("/v1/payreq/{}", percent_encode(pay_req));
+        self.get(&path, &[])
+    }
+
+    /// `POST /v1/channels/transactions`: pay an invoice or a keysend (lnd's
+    /// `SendPaymentSync`). Answers once the payment ended; a failed payment
+    /// is an answer with `payment_error` set, not an error. This waits for
+    /// the payee, so it may take up to [`SEND_PAYMENT_TIMEOUT`] (or the
+    /// client's own timeout, if longer).
+    pub fn send_payment_sync(&self, req: &SendRequest) -> Result<SendResponse, ClientError> {
+        let client;
+        let this = if self.timeout < SEND_PAYMENT_TIMEOUT {
+            client = self.clone().with_timeout(SEND_PAYMENT_TIMEOUT);
+            &client
+        } else {
+            self
+        };
+        this.send("POST", "/v1/channels/transactions", Some(req))
+    }
+
+    /// `GET /v1/payments`: the outgoing payments the request's filters and
+    /// page select (`include_incomplete` is always sent, as lncli does).
+    pub fn list_payments(
+        &self,
+        req: &ListPaymentsRequest,
+    ) -> Result<ListPaymentsResponse, ClientError> {
+        self.get("/v1/payments", &list_payments_query(req))
     }
 
     /// `POST /v1/stop`: ask the node to shut down.
@@ -539,6 +604,53 @@ fn list_channels_query(req: &ListChannelsRequest) -> Vec<(&'static str, String)>
     query
 }
 
+/// The query string of `GET /v1/invoices`: the fields that are set.
+fn list_invoices_query(req: &ListInvoiceRequest) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if req.pending_only {
+        query.push(("pending_only", "true".to_string()));
+    }
+    for (name, value) in [
+        ("index_offset", req.index_offset),
+        ("num_max_invoices", req.num_max_invoices),
+        ("creation_date_start", req.creation_date_start),
+        ("creation_date_end", req.creation_date_end),
+    ] {
+        if value != 0 {
+            query.push((name, value.to_string()));
+        }
+    }
+    if req.reversed {
+        query.push(("reversed", "true".to_string()));
+    }
+    query
+}
+
+/// The query string of `GET /v1/payments`: `include_incomplete` always,
+/// the other fields when set.
+fn list_payments_query(req: &ListPaymentsRequest) -> Vec<(&'static str, String)> {
+    let mut query = vec![("include_incomplete", req.include_incomplete.to_string())];
+    for (name, value) in [
+        ("index_offset", req.index_offset),
+        ("max_payments", req.max_payments),
+        ("creation_date_start", req.creation_date_start),
+        ("creation_date_end", req.creation_date_end),
+    ] {
+        if value != 0 {
+            query.push((name, value.to_string()));
+        }
+    }
+    for (name, set) in [
+        ("reversed", req.reversed),
+        ("count_total_payments", req.count_total_payments),
+    ] {
+        if set {
+            query.push((name, "true".to_string()));
+        }
+    }
+    query
+}
+
 /// Escapes everything but RFC 3986 unreserved characters, for a path segment.
 fn percent_encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -635,6 +747,47 @@ mod tests {
                 ("active_only", "true".to_string()),
                 ("private_only", "true".to_string()),
                 ("peer", "-_8C".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn list_queries_send_what_is_set() {
+        assert!(list_invoices_query(&ListInvoiceRequest::default()).is_empty());
+        let query = list_invoices_query(&ListInvoiceRequest {
+            pending_only: true,
+            index_offset: 5,
+            num_max_invoices: 10,
+            reversed: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            query,
+            [
+                ("pending_only", "true".to_string()),
+                ("index_offset", "5".to_string()),
+                ("num_max_invoices", "10".to_string()),
+                ("reversed", "true".to_string()),
+            ]
+        );
+        assert_eq!(
+            list_payments_query(&ListPaymentsRequest::default()),
+            [("include_incomplete", "false".to_string())]
+        );
+        let query = list_payments_query(&ListPaymentsRequest {
+            include_incomplete: true,
+            max_payments: 3,
+            reversed: true,
+            count_total_payments: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            query,
+            [
+                ("include_incomplete", "true".to_string()),
+                ("max_payments", "3".to_string()),
+                ("reversed", "true".to_string()),
+                ("count_total_payments", "true".to_string()),
             ]
         );
     }

@@ -4,7 +4,8 @@
 //! - 64-bit integers (`int64`, `uint64`) are JSON strings: [`int64_string`],
 //!   and lists of them arrays of strings: [`int64_string_vec`].
 //! - 32-bit integers are JSON numbers: [`int32_number`].
-//! - `bytes` are standard base64 with padding: [`bytes_base64`].
+//! - `bytes` are standard base64 with padding: [`bytes_base64`], and
+//!   `map<uint64, bytes>` an object of decimal keys: [`bytes_base64_map`].
 //!
 //! Every decoder is lenient the way lnd's is: an integer is accepted as a
 //! number or as a decimal string whatever its width, base64 may be the URL-safe
@@ -284,6 +285,76 @@ pub mod bytes_base64 {
     }
 }
 
+/// `map<uint64, bytes>` fields (custom TLV records): a JSON object whose keys
+/// are the decimal record types and whose values are base64 (read as
+/// [`bytes_base64`] reads them); `null` is the empty map.
+pub mod bytes_base64_map {
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use base64::Engine as _;
+    use serde::de::{self, Deserializer, MapAccess, Visitor};
+    use serde::ser::{SerializeMap, Serializer};
+
+    /// Writes the map as an object of decimal keys and standard base64 values.
+    pub fn serialize<S: Serializer>(map: &BTreeMap<u64, Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_map(Some(map.len()))?;
+        for (key, value) in map {
+            out.serialize_entry(
+                &key.to_string(),
+                &base64::engine::general_purpose::STANDARD.encode(value),
+            )?;
+        }
+        out.end()
+    }
+
+    /// Reads an object of decimal keys and base64 values, or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<u64, Vec<u8>>, D::Error> {
+        d.deserialize_any(MapVisitor)
+    }
+
+    struct MapVisitor;
+
+    impl<'de> Visitor<'de> for MapVisitor {
+        type Value = BTreeMap<u64, Vec<u8>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of record types to base64 values")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, Option<String>>()? {
+                let record: u64 = key.trim().parse().map_err(|_| {
+                    de::Error::custom(format_args!("record type {key:?} is not a uint64"))
+                })?;
+                let bytes = match value {
+                    Some(text) => super::bytes_base64::decode(&text).map_err(|e| {
+                        de::Error::custom(format_args!("record {record}: invalid base64: {e}"))
+                    })?,
+                    None => Vec::new(),
+                };
+                out.insert(record, bytes);
+            }
+            Ok(out)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+}
+
 /// For fields that lnd may write as `null` (unset messages): reads `null` as
 /// the type's default.
 pub fn null_as_default<'de, T, D>(d: D) -> Result<T, D::Error>
@@ -391,6 +462,36 @@ mod tests {
         assert!(read("{}").unwrap().is_empty());
         assert!(read(r#"{"ids": ["-1"]}"#).is_err());
         assert!(read(r#"{"ids": "1"}"#).is_err());
+    }
+
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Records {
+        #[serde(with = "super::bytes_base64_map")]
+        records: std::collections::BTreeMap<u64, Vec<u8>>,
+    }
+
+    #[test]
+    fn byte_maps_have_decimal_keys_and_base64_values() {
+        let records = Records {
+            records: [(5_482_373_484, vec![0xfb, 0xff, 0x01]), (65_536, vec![])].into(),
+        };
+        let text = serde_json::to_string(&records).unwrap();
+        assert_eq!(text, r#"{"records":{"65536":"","5482373484":"+/8B"}}"#);
+        assert_eq!(serde_json::from_str::<Records>(&text).unwrap(), records);
+        let read = |json: &str| serde_json::from_str::<Records>(json).map(|r| r.records);
+        assert_eq!(
+            read(r#"{"records": {"7": "-_8B"}}"#).unwrap()[&7],
+            [0xfb, 0xff, 0x01]
+        );
+        assert_eq!(
+            read(r#"{"records": {"7": null}}"#).unwrap()[&7],
+            Vec::<u8>::new()
+        );
+        assert!(read(r#"{"records": null}"#).unwrap().is_empty());
+        assert!(read(r#"{"records": {"x": "AA=="}}"#).is_err());
+        assert!(read(r#"{"records": {"-1": "AA=="}}"#).is_err());
+        assert!(read(r#"{"records": {"1": "!!"}}"#).is_err());
     }
 
     #[test]

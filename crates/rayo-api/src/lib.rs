@@ -21,6 +21,13 @@
 //! | openchannel | `POST /v1/channels` | [`OpenChannelRequest`](types::OpenChannelRequest) | [`ChannelPoint`](types::ChannelPoint) |
 //! | listchannels | `GET /v1/channels?active_only=&inactive_only=&public_only=&private_only=&peer=` | [`ListChannelsRequest`](types::ListChannelsRequest) | [`ListChannelsResponse`](types::ListChannelsResponse) |
 //! | pendingchannels | `GET /v1/channels/pending` | | [`PendingChannelsResponse`](types::PendingChannelsResponse) |
+//! | channelbalance | `GET /v1/balance/channels` | | [`ChannelBalanceResponse`](types::ChannelBalanceResponse) |
+//! | addinvoice | `POST /v1/invoices` | [`Invoice`](types::Invoice) | [`AddInvoiceResponse`](types::AddInvoiceResponse) |
+//! | listinvoices | `GET /v1/invoices?pending_only=&index_offset=&num_max_invoices=&reversed=` | [`ListInvoiceRequest`](types::ListInvoiceRequest) | [`ListInvoiceResponse`](types::ListInvoiceResponse) |
+//! | lookupinvoice | `GET /v1/invoice/{r_hash_str}` (hex) | | [`Invoice`](types::Invoice) |
+//! | decodepayreq | `GET /v1/payreq/{pay_req}` | | [`PayReq`](types::PayReq) |
+//! | sendpayment, payinvoice | `POST /v1/channels/transactions` | [`SendRequest`](types::SendRequest) | [`SendResponse`](types::SendResponse) |
+//! | listpayments | `GET /v1/payments?include_incomplete=&index_offset=&max_payments=&reversed=&count_total_payments=` | [`ListPaymentsRequest`](types::ListPaymentsRequest) | [`ListPaymentsResponse`](types::ListPaymentsResponse) |
 //! | stop | `POST /v1/stop` | [`StopRequest`](types::StopRequest) | [`StopResponse`](types::StopResponse) |
 //!
 //! Errors are lnd's body [`Status`](types::Status) with the HTTP status

@@ -53,6 +53,7 @@ pub use event::{
     AddInvoiceCommand, Command, Event, OpenChannelCommand, RequestId, SendPaymentCommand,
 };
 pub use manager::{Manager, ManagerConfig, StoredState};
+pub use payment::NO_ROUTE;
 pub use record::{
     ChannelPhase, ChannelRecord, InvoiceRecord, InvoiceState, PaymentRecord, PaymentState,
 };

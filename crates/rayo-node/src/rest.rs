@@ -3,7 +3,8 @@
 //! read and change node state only by asking the driver
 //! ([`DriverHandle::call`]); peers, the store's peer list and the chain's
 //! fee estimates they reach directly. lnd's list filters are applied here,
-//! so every lnd client gets what it asked for.
+//! so every lnd client gets what it asked for. Invoices and payments are in
+//! the `payments` submodule.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -19,14 +20,14 @@ use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::{Amount, FeeRate, Network};
 use rayo_api::types::{
-    AddressType as ApiAddressType, Chain, Channel, ChannelPoint, CommitmentType,
-    ConnectPeerRequest, ConnectPeerResponse, DisconnectPeerResponse, Feature, FeatureMap,
-    GetInfoResponse, GetTransactionsRequest, GrpcCode, Initiator, ListChannelsRequest,
-    ListChannelsResponse, ListPeersResponse, ListUnspentRequest, ListUnspentResponse,
-    NewAddressRequest, NewAddressResponse, OpenChannelRequest, OutPoint, Peer, PendingChannel,
-    PendingChannelsResponse, PendingOpenChannel, SendCoinsRequest, SendCoinsResponse, Status,
-    StopResponse, Transaction, TransactionDetails, Utxo, WaitingCloseChannel, WalletAccountBalance,
-    WalletBalanceResponse,
+    AddressType as ApiAddressType, Amount as ApiAmount, Chain, Channel, ChannelBalanceResponse,
+    ChannelPoint, CommitmentType, ConnectPeerRequest, ConnectPeerResponse, DisconnectPeerResponse,
+    Feature, FeatureMap, GetInfoResponse, GetTransactionsRequest, GrpcCode, Htlc, Initiator,
+    ListChannelsRequest, ListChannelsResponse, ListPeersResponse, ListUnspentRequest,
+    ListUnspentResponse, NewAddressRequest, NewAddressResponse, OpenChannelRequest, OutPoint, Peer,
+    PendingChannel, PendingChannelsResponse, PendingOpenChannel, SendCoinsRequest,
+    SendCoinsResponse, Status, StopResponse, Transaction, TransactionDetails, Utxo,
+    WaitingCloseChannel, WalletAccountBalance, WalletBalanceResponse,
 };
 use rayo_channel::commitment::Side;
 use rayo_manager::record::{ChannelPhase, FundedChannel};
@@ -41,6 +42,8 @@ use crate::chain_sync::ChainTip;
 use crate::driver::DriverHandle;
 use crate::peers::{PeerError, Peers};
 use crate::store::{SavedPeer, StoreError, StoreHandle};
+
+mod payments;
 
 /// The weight of a commitment transaction without HTLC outputs (BOLT 3),
 /// as lnd reports it.
@@ -83,6 +86,7 @@ pub struct Api {
 }
 
 /// An API error: lnd's status body with the matching HTTP code.
+#[derive(Debug)]
 pub(crate) struct ApiError(pub(crate) Status);
 
 impl IntoResponse for ApiError {
@@ -175,6 +179,18 @@ pub fn router(api: Api) -> Router {
         .route("/v1/peers/{pub_key}", delete(disconnect_peer))
         .route("/v1/channels", get(list_channels).post(open_channel))
         .route("/v1/channels/pending", get(pending_channels))
+        .route("/v1/channels/transactions", post(payments::send_payment))
+        .route("/v1/balance/channels", get(channel_balance))
+        .route(
+            "/v1/invoices",
+            get(payments::list_invoices).post(payments::add_invoice),
+        )
+        .route("/v1/invoice/{r_hash_str}", get(payments::lookup_invoice))
+        .route(
+            "/v1/payreq/{pay_req}",
+            get(payments::decode_pay_req_handler),
+        )
+        .route("/v1/payments", get(payments::list_payments))
         .route("/v1/stop", post(stop))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&api.token),
@@ -663,6 +679,76 @@ fn pending_channel(peer: &PublicKey, channel: &FundedChannel) -> PendingChannel 
     }
 }
 
+/// The HTLCs in flight in our current commitment, as lnd's `HTLC`s
+/// (amounts in whole satoshis; locked in once the peer's current commitment
+/// has them too).
+fn pending_htlcs(channel: &FundedChannel) -> Vec<Htlc> {
+    let commitments = &channel.phase.commitments;
+    commitments
+        .local
+        .spec
+        .htlcs
+        .iter()
+        .map(|h| Htlc {
+            incoming: h.offerer == Side::Remote,
+            amount: i64_of(h.amount.to_sat_floor()),
+            hash_lock: h.payment_hash.to_vec(),
+            expiration_height: h.cltv_expiry,
+            htlc_index: h.id,
+            forwarding_channel: 0,
+            forwarding_htlc_index: 0,
+            locked_in: commitments
+                .remote
+                .spec
+                .htlcs
+                .iter()
+                .any(|r| r.offerer == h.offerer && r.id == h.id),
+        })
+        .collect()
+}
+
+/// `channelbalance` over every channel: open ones (usable, not failed) by
+/// their current commitment, HTLCs in flight as unsettled (ours outgoing,
+/// the peer's incoming), and channels waiting to open as pending.
+fn channel_balance_of(records: &[ChannelRecord]) -> ChannelBalanceResponse {
+    let mut open = [0u64; 4];
+    let mut pending = [0u64; 2];
+    let add = |sum: &mut u64, msat: Msat| *sum = sum.saturating_add(msat.0);
+    for record in records {
+        match view(record) {
+            View::Open(channel) if channel.is_usable() => {
+                let b = channel.phase.balances();
+                add(&mut open[0], b.local);
+                add(&mut open[1], b.remote);
+                add(&mut open[2], b.outgoing_htlcs);
+                add(&mut open[3], b.incoming_htlcs);
+            }
+            View::PendingOpen(channel) if channel.failure.is_none() => {
+                let b = channel.phase.balances();
+                add(&mut pending[0], b.local);
+                add(&mut pending[1], b.remote);
+            }
+            _ => {}
+        }
+    }
+    ChannelBalanceResponse {
+        balance: i64::try_from(open[0] / 1000).unwrap_or(i64::MAX),
+        pending_open_balance: i64::try_from(pending[0] / 1000).unwrap_or(i64::MAX),
+        local_balance: ApiAmount::from_msat(open[0]),
+        remote_balance: ApiAmount::from_msat(open[1]),
+        unsettled_local_balance: ApiAmount::from_msat(open[2]),
+        unsettled_remote_balance: ApiAmount::from_msat(open[3]),
+        pending_open_local_balance: ApiAmount::from_msat(pending[0]),
+        pending_open_remote_balance: ApiAmount::from_msat(pending[1]),
+        custom_channel_data: Vec::new(),
+    }
+}
+
+/// `GET /v1/balance/channels`.
+async fn channel_balance(State(api): State<Api>) -> ApiResult<ChannelBalanceResponse> {
+    Ok(Json(channel_balance_of(&channels(&api).await?)))
+}
+
 /// Whether `channel` passes lnd's `listchannels` filters.
 fn channel_matches(
     request: &ListChannelsRequest,
@@ -708,6 +794,11 @@ async fn list_channels(
         .map(|(peer, channel)| {
             let (local, remote, fee) = channel.balances();
             let setup = &channel.phase.setup;
+            let commitments = &channel.phase.commitments;
+            let pending_htlcs = pending_htlcs(channel);
+            let unsettled = pending_htlcs
+                .iter()
+                .fold(0i64, |sum, h| sum.saturating_add(h.amount));
             Channel {
                 active: channel.is_usable() && api.peers.is_connected(&peer),
                 remote_pubkey: peer.to_string(),
@@ -728,6 +819,11 @@ async fn list_channels(
                 static_remote_key: true,
                 commitment_type: CommitmentType::StaticRemoteKey,
                 push_amount_sat: setup.push.to_sat_floor().0,
+                unsettled_balance: unsettled,
+                total_satoshis_sent: i64_of(commitments.total_sent.to_sat_floor()),
+                total_satoshis_received: i64_of(commitments.total_received.to_sat_floor()),
+                num_updates: commitments.local.number,
+                pending_htlcs,
                 ..Channel::default()
             }
         })

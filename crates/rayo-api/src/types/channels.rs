@@ -1,4 +1,5 @@
-//! Channels: `openchannel`, `listchannels` and `pendingchannels`.
+//! Channels: `openchannel`, `listchannels`, `pendingchannels` and
+//! `channelbalance`.
 
 use serde::{Deserialize, Serialize};
 
@@ -497,6 +498,63 @@ pub struct PendingChannelsResponse {
     pub waiting_close_channels: Vec<WaitingCloseChannel>,
 }
 
+/// An amount in both units: lnd's `Amount`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Amount {
+    /// Whole satoshis.
+    #[serde(with = "int64_string")]
+    pub sat: u64,
+    /// Millisatoshis.
+    #[serde(with = "int64_string")]
+    pub msat: u64,
+}
+
+impl Amount {
+    /// `msat` millisatoshis, and the whole satoshis in them.
+    pub fn from_msat(msat: u64) -> Self {
+        Amount {
+            sat: msat / 1000,
+            msat,
+        }
+    }
+}
+
+/// `GET /v1/balance/channels`: `ChannelBalanceResponse`, the sums over the
+/// open channels (from each one's current commitment) and over those
+/// waiting for their funding to confirm.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelBalanceResponse {
+    /// Deprecated by lnd: `local_balance` in satoshis.
+    #[serde(with = "int64_string")]
+    pub balance: i64,
+    /// Deprecated by lnd: `pending_open_local_balance` in satoshis.
+    #[serde(with = "int64_string")]
+    pub pending_open_balance: i64,
+    /// Ours in open channels.
+    #[serde(deserialize_with = "null_as_default")]
+    pub local_balance: Amount,
+    /// The peers' in open channels.
+    #[serde(deserialize_with = "null_as_default")]
+    pub remote_balance: Amount,
+    /// In HTLCs we offered that are still pending.
+    #[serde(deserialize_with = "null_as_default")]
+    pub unsettled_local_balance: Amount,
+    /// In HTLCs the peers offered that are still pending.
+    #[serde(deserialize_with = "null_as_default")]
+    pub unsettled_remote_balance: Amount,
+    /// Ours in channels waiting to open.
+    #[serde(deserialize_with = "null_as_default")]
+    pub pending_open_local_balance: Amount,
+    /// The peers' in channels waiting to open.
+    #[serde(deserialize_with = "null_as_default")]
+    pub pending_open_remote_balance: Amount,
+    /// Data of custom channels (lnd's aux channels), base64 in JSON.
+    #[serde(with = "bytes_base64")]
+    pub custom_channel_data: Vec<u8>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -850,6 +908,41 @@ mod tests {
             serde_json::from_str::<ListChannelsRequest>("{}").unwrap(),
             ListChannelsRequest::default()
         );
+    }
+
+    #[test]
+    fn channel_balance_uses_lnds_names_and_encodings() {
+        let balance = ChannelBalanceResponse {
+            balance: 986_530,
+            local_balance: Amount::from_msat(986_530_500),
+            remote_balance: Amount::from_msat(10_000_000),
+            unsettled_local_balance: Amount::from_msat(1_000),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&balance).unwrap();
+        assert_eq!(json["balance"], "986530");
+        assert_eq!(json["pending_open_balance"], "0");
+        assert_eq!(
+            json["local_balance"],
+            serde_json::json!({"sat": "986530", "msat": "986530500"})
+        );
+        assert_eq!(json["unsettled_local_balance"]["sat"], "1");
+        assert_eq!(
+            json["pending_open_remote_balance"],
+            serde_json::json!({"sat": "0", "msat": "0"})
+        );
+        assert_eq!(json.as_object().unwrap().len(), 9);
+        assert_eq!(
+            serde_json::from_value::<ChannelBalanceResponse>(json).unwrap(),
+            balance
+        );
+        let lnd: ChannelBalanceResponse = serde_json::from_str(
+            r#"{"balance": "5", "local_balance": {"sat": "5", "msat": "5000"},
+                "remote_balance": null, "custom_channel_data": null}"#,
+        )
+        .unwrap();
+        assert_eq!(lnd.local_balance, Amount::from_msat(5_000));
+        assert_eq!(lnd.remote_balance, Amount::default());
     }
 
     #[test]

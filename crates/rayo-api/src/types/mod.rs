@@ -8,8 +8,9 @@
 //! does.
 //!
 //! The types are defined by service (the node as a whole, errors, the wallet
-//! unlocker, the wallet, peers, channels) and all re-exported here, so every one is
-//! `rayo_api::types::X` whichever file it lives in.
+//! unlocker, the wallet, peers, channels, invoices, payments) and all
+//! re-exported here, so every one is `rayo_api::types::X` whichever file it
+//! lives in.
 
 // First: the submodules below define their enums with its macro.
 #[macro_use]
@@ -17,6 +18,8 @@ mod proto_enum;
 
 mod channels;
 mod info;
+mod invoices;
+mod payments;
 mod peers;
 mod status;
 mod unlocker;
@@ -24,6 +27,8 @@ mod wallet;
 
 pub use channels::*;
 pub use info::*;
+pub use invoices::*;
+pub use payments::*;
 pub use peers::*;
 pub use proto_enum::UnknownEnumValue;
 pub use status::*;

@@ -315,9 +315,73 @@ pub(super) fn print_json<T: Serialize>(value: &T) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints `value` as lncli prints a response whose `bytes` fields are named
+/// in `bytes_fields`: those fields (anywhere in it, and every value of such
+/// a map) are hex, not the REST API's base64.
+pub(super) fn print_json_hex<T: Serialize>(value: &T, bytes_fields: &[&str]) -> Result<(), String> {
+    let mut json =
+        serde_json::to_value(value).map_err(|e| format!("cannot print the answer: {e}"))?;
+    bytes_as_hex(&mut json, bytes_fields);
+    print_json(&json)
+}
+
+/// Rewrites the base64 of the `bytes` fields named in `keys` as hex.
+pub(super) fn bytes_as_hex(value: &mut serde_json::Value, keys: &[&str]) {
+    use serde_json::Value;
+    let to_hex = |v: &mut Value| {
+        if let Value::String(text) = v {
+            if let Ok(bytes) = rayo_api::encoding::bytes_base64::decode(text) {
+                *text = hex::encode(bytes);
+            }
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if !keys.contains(&key.as_str()) {
+                    bytes_as_hex(v, keys);
+                } else if let Value::Object(entries) = v {
+                    entries.values_mut().for_each(to_hex);
+                } else {
+                    to_hex(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| bytes_as_hex(v, keys)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_fields_print_as_hex() {
+        let mut json = serde_json::json!({
+            "r_hash": "+/8B",
+            "payment_request": "lnbc1",
+            "add_index": "1",
+            "route": {"hops": [{"custom_records": {"5482373484": "AQI="}, "pub_key": "02aa"}]},
+            "empty": "",
+            "not_base64": "!!",
+        });
+        bytes_as_hex(
+            &mut json,
+            &["r_hash", "custom_records", "empty", "not_base64"],
+        );
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "r_hash": "fbff01",
+                "payment_request": "lnbc1",
+                "add_index": "1",
+                "route": {"hops": [{"custom_records": {"5482373484": "0102"}, "pub_key": "02aa"}]},
+                "empty": "",
+                "not_base64": "!!",
+            })
+        );
+    }
 
     #[test]
     fn rest_urls() {

@@ -4,11 +4,17 @@
 //! `--tokenpath`), calls its REST API through `rayo-api`'s client and prints
 //! the answer as lncli does: lnd's JSON, indented by four spaces.
 //!
-//! By service: [`wallet`], [`peers`] and [`channels`] build their verbs'
-//! requests; [`connection`] finds the node and prints its answers.
+//! By service: [`wallet`], [`peers`], [`channels`] and [`payments`] build
+//! their verbs' requests; [`connection`] finds the node and prints its
+//! answers (`bytes` fields as hex, as lncli prints them).
+//!
+//! `sendpayment` and `payinvoice` never ask for confirmation (lncli does
+//! without `--force`), so scripts never block; they exit with 1 when the
+//! payment failed, after printing lnd's answer.
 
 mod channels;
 mod connection;
+mod payments;
 mod peers;
 mod unlocker;
 mod wallet;
@@ -19,14 +25,19 @@ use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Subcommand};
 use rayo_api::address::{check_pubkey, parse_peer_address, pubkey_bytes};
 use rayo_api::types::{
-    AddressType, ConnectPeerRequest, GetTransactionsRequest, ListChannelsRequest,
-    ListUnspentRequest, NewAddressRequest, OpenChannelRequest, SendCoinsRequest,
+    AddressType, ConnectPeerRequest, GetTransactionsRequest, Invoice, ListChannelsRequest,
+    ListInvoiceRequest, ListPaymentsRequest, ListUnspentRequest, NewAddressRequest,
+    OpenChannelRequest, SendCoinsRequest, SendRequest,
 };
 use rayo_api::ClientError;
 
 use channels::{open_channel_request, OpenChannelArgs, OpenChannelOutput};
 pub use connection::NodeFlags;
-use connection::{client, describe, print_json, resolve};
+use connection::{client, describe, print_json, print_json_hex, resolve};
+use payments::{
+    AddInvoiceArgs, DecodePayReqArgs, ListInvoicesArgs, ListPaymentsArgs, LookupInvoiceArgs,
+    PayInvoiceArgs, SendPaymentArgs,
+};
 use peers::{already_connected, parse_duration_secs};
 use wallet::{send_coins_request, SendCoinsArgs};
 
@@ -188,6 +199,40 @@ pub enum NodeCommand {
         #[command(flatten)]
         conn: NodeFlags,
     },
+    /// Show the balance of the open channels: ours, the peers', in HTLCs in
+    /// flight, and in channels waiting to open
+    Channelbalance {
+        #[command(flatten)]
+        conn: NodeFlags,
+    },
+    /// Create an invoice: --amt SAT (or --value SAT, or `addinvoice SAT`);
+    /// none makes an invoice for any amount
+    #[command(
+        after_help = "Prints the payment request to give the payer, and the payment hash (r_hash) to look it up."
+    )]
+    Addinvoice(AddInvoiceArgs),
+    /// Show an invoice by its payment hash
+    Lookupinvoice(LookupInvoiceArgs),
+    /// List the invoices (the 100 newest by default)
+    Listinvoices(ListInvoicesArgs),
+    /// Decode an invoice (payment request) without paying it
+    Decodepayreq(DecodePayReqArgs),
+    /// Pay an invoice (--pay_req, or the invoice as argument), or a node
+    /// without one (--dest PUBKEY --amt SAT --keysend)
+    #[command(
+        after_help = "Waits for the payment to succeed or fail and prints lnd's answer; exits with 1 if it failed.\n\
+                            Never asks for confirmation (lncli does without --force), so scripts never block."
+    )]
+    Sendpayment(SendPaymentArgs),
+    /// Pay an invoice: `payinvoice <invoice>` (as sendpayment --pay_req)
+    #[command(
+        after_help = "Waits for the payment to succeed or fail and prints lnd's answer; exits with 1 if it failed.\n\
+                            Never asks for confirmation (lncli does without --force), so scripts never block."
+    )]
+    Payinvoice(PayInvoiceArgs),
+    /// List the outgoing payments (the succeeded ones, newest first; add
+    /// --include_incomplete for in-flight and failed ones)
+    Listpayments(ListPaymentsArgs),
     /// Stop the node
     Stop {
         #[command(flatten)]
@@ -235,6 +280,14 @@ fn verb_and_flags(command: &NodeCommand) -> (&'static str, &NodeFlags) {
         NodeCommand::Openchannel(OpenChannelArgs { conn, .. }) => ("openchannel", conn),
         NodeCommand::Listchannels { conn, .. } => ("listchannels", conn),
         NodeCommand::Pendingchannels { conn } => ("pendingchannels", conn),
+        NodeCommand::Channelbalance { conn } => ("channelbalance", conn),
+        NodeCommand::Addinvoice(AddInvoiceArgs { conn, .. }) => ("addinvoice", conn),
+        NodeCommand::Lookupinvoice(LookupInvoiceArgs { conn, .. }) => ("lookupinvoice", conn),
+        NodeCommand::Listinvoices(ListInvoicesArgs { conn, .. }) => ("listinvoices", conn),
+        NodeCommand::Decodepayreq(DecodePayReqArgs { conn, .. }) => ("decodepayreq", conn),
+        NodeCommand::Sendpayment(SendPaymentArgs { conn, .. }) => ("sendpayment", conn),
+        NodeCommand::Payinvoice(PayInvoiceArgs { conn, .. }) => ("payinvoice", conn),
+        NodeCommand::Listpayments(ListPaymentsArgs { conn, .. }) => ("listpayments", conn),
         NodeCommand::Stop { conn } => ("stop", conn),
         NodeCommand::Create { conn, .. } => ("create", conn),
         NodeCommand::Unlock { conn, .. } => ("unlock", conn),
@@ -257,6 +310,15 @@ enum Request {
     OpenChannel(Option<ConnectPeerRequest>, Box<OpenChannelRequest>),
     ListChannels(ListChannelsRequest),
     PendingChannels,
+    ChannelBalance,
+    AddInvoice(Box<Invoice>),
+    /// The payment hash, hex.
+    LookupInvoice(String),
+    ListInvoices(ListInvoiceRequest),
+    DecodePayReq(String),
+    /// `sendpayment` and `payinvoice`.
+    SendPayment(Box<SendRequest>),
+    ListPayments(ListPaymentsRequest),
     Stop,
     Create {
         stdin: bool,
@@ -367,6 +429,28 @@ fn request(command: NodeCommand) -> Result<Request, String> {
             })
         }
         NodeCommand::Pendingchannels { .. } => Request::PendingChannels,
+        NodeCommand::Channelbalance { .. } => Request::ChannelBalance,
+        NodeCommand::Addinvoice(args) => {
+            Request::AddInvoice(Box::new(payments::add_invoice_request(args)?))
+        }
+        NodeCommand::Lookupinvoice(args) => {
+            Request::LookupInvoice(payments::lookup_invoice_hash(args)?)
+        }
+        NodeCommand::Listinvoices(args) => {
+            Request::ListInvoices(payments::list_invoices_request(args))
+        }
+        NodeCommand::Decodepayreq(args) => {
+            Request::DecodePayReq(payments::decode_pay_req_text(args)?)
+        }
+        NodeCommand::Sendpayment(args) => Request::SendPayment(Box::new(
+            payments::send_payment_request(args, payments::random_preimage)?,
+        )),
+        NodeCommand::Payinvoice(args) => {
+            Request::SendPayment(Box::new(payments::pay_invoice_request(args)?))
+        }
+        NodeCommand::Listpayments(args) => {
+            Request::ListPayments(payments::list_payments_request(args))
+        }
         NodeCommand::Stop { .. } => Request::Stop,
         NodeCommand::Create { stdin, .. } => Request::Create { stdin },
         NodeCommand::Unlock { stdin, .. } => Request::Unlock { stdin },
@@ -407,10 +491,43 @@ pub fn run(
             let point = client.open_channel(&open).map_err(fail)?;
             print_json(&OpenChannelOutput::from_point(&point)?)
         }
-        Request::ListChannels(req) => {
-            print_json(&client.list_channels_filtered(&req).map_err(fail)?)
-        }
+        Request::ListChannels(req) => print_json_hex(
+            &client.list_channels_filtered(&req).map_err(fail)?,
+            payments::CHANNEL_BYTES,
+        ),
         Request::PendingChannels => print_json(&client.pending_channels().map_err(fail)?),
+        Request::ChannelBalance => print_json_hex(
+            &client.channel_balance().map_err(fail)?,
+            payments::CHANNEL_BYTES,
+        ),
+        Request::AddInvoice(req) => print_json_hex(
+            &client.add_invoice(&req).map_err(fail)?,
+            payments::INVOICE_BYTES,
+        ),
+        Request::LookupInvoice(hash) => print_json_hex(
+            &client.lookup_invoice(&hash).map_err(fail)?,
+            payments::INVOICE_BYTES,
+        ),
+        Request::ListInvoices(req) => print_json_hex(
+            &client.list_invoices(&req).map_err(fail)?,
+            payments::INVOICE_BYTES,
+        ),
+        Request::DecodePayReq(text) => print_json_hex(
+            &client.decode_pay_req(&text).map_err(fail)?,
+            payments::PAY_REQ_BYTES,
+        ),
+        Request::SendPayment(req) => {
+            let answer = client.send_payment_sync(&req).map_err(fail)?;
+            print_json_hex(&answer, payments::SEND_BYTES)?;
+            match answer.payment_error.as_str() {
+                "" => Ok(()),
+                error => Err(format!("payment failed: {error}")),
+            }
+        }
+        Request::ListPayments(req) => print_json_hex(
+            &client.list_payments(&req).map_err(fail)?,
+            payments::PAYMENTS_BYTES,
+        ),
         Request::Stop => print_json(&client.stop().map_err(fail)?),
         Request::Create { stdin } => unlocker::create(&client, stdin, fail),
         Request::Unlock { stdin } => unlocker::unlock(&client, stdin, fail),
@@ -432,6 +549,7 @@ mod tests {
         }
         let pk = "02a1633cafcc01ebfb6d78e39f687a1f0995c62fc95f51ead10a02ee0be551b5dc";
         let address = format!("{pk}@h");
+        let hash = "ab".repeat(32);
         for argv in [
             &["getinfo"][..],
             &["newaddress"],
@@ -445,6 +563,14 @@ mod tests {
             &["openchannel"],
             &["listchannels"],
             &["pendingchannels"],
+            &["channelbalance"],
+            &["addinvoice"],
+            &["lookupinvoice", &hash],
+            &["listinvoices"],
+            &["decodepayreq", "lnbcrt1"],
+            &["sendpayment"],
+            &["payinvoice", "lnbcrt1"],
+            &["listpayments"],
             &["stop"],
             &["create"],
             &["unlock", "--stdin"],
