@@ -178,3 +178,67 @@ fn payments_survive_a_crash_at_every_action_boundary() {
     }
     eprintln!("{explored} crash points explored");
 }
+
+/// The flaky network of `simulation_network.rs`: about one delivery in
+/// seven drops its connection, redialled 1-10 s later.
+const NETWORK: support::Flaky = support::Flaky {
+    drop_per_mille: 150,
+    reconnect_secs: (1, 10),
+    max_delay_secs: 2,
+};
+
+/// A stream of payments both ways over a flaky network with random
+/// crashes: invoices and keysends asked at random moments. Once the network
+/// is stable again and quiet, everything above holds.
+#[test]
+fn a_payment_stream_survives_a_flaky_network_and_random_crashes() {
+    let (mut payments, mut crashes, mut drops) = (0, 0, 0);
+    for seed in support::seeds(&[11, 12, 13, 14, 15, 16, 17, 18]) {
+        let mut sim = Sim::open_pair(seed, CAPACITY, PUSH);
+        let bob_id = sim.nodes[BOB].id;
+        let invoices: Vec<(usize, String)> = (0..12)
+            .map(|n| {
+                let (payer, payee) = if n % 3 == 2 {
+                    (BOB, ALICE)
+                } else {
+                    (ALICE, BOB)
+                };
+                (payer, sim.invoice(payee, 1_000 + 10 * n))
+            })
+            .collect();
+        sim.flaky = Some(NETWORK);
+        sim.crash = Some(CrashPlan::Random { one_in: 20, max: 3 });
+        for (n, (payer, invoice)) in invoices.iter().enumerate() {
+            sim.pay(*payer, invoice);
+            if n % 4 == 0 {
+                sim.ask(
+                    ALICE,
+                    Command::SendPayment(SendPaymentCommand {
+                        destination: Some(bob_id),
+                        amount: Some(Msat(500_000 + n as u64)),
+                        keysend: true,
+                        ..SendPaymentCommand::default()
+                    }),
+                );
+            }
+            sim.run_steps(20);
+            check_anytime(&sim, &format!("seed {seed}"));
+        }
+        sim.run_steps(2_000);
+        // The network heals; what is in flight finishes.
+        sim.flaky = None;
+        sim.crash = None;
+        sim.settle();
+        sim.connect(ALICE, BOB);
+        for _ in 0..20 {
+            sim.settle();
+            sim.advance(5);
+        }
+        check_end(&mut sim, seed, CrashPlan::Count);
+        payments += sim.payments(ALICE).len() + sim.payments(BOB).len();
+        crashes += sim.crashes.len();
+        drops += sim.drops;
+    }
+    eprintln!("{payments} payments, {crashes} crashes, {drops} dropped connections");
+    assert!(crashes > 0 && drops > 0, "the run was not flaky");
+}
