@@ -104,6 +104,9 @@ impl Manager {
         let Ok(packet) = OnionPacket::from_slice(&add.onion) else {
             return None;
         };
+        // BOLT 2: an HTLC that takes our trimmed value over the limit is
+        // failed once committed (its value would go to miners on chain).
+        let over_dust = channel.phase.dust_exposure() > self.config.policy.max_dust_htlc_exposure;
         let settle = match peel_onion(&self.secp, &self.node_secret, &packet, &add.payment_hash) {
             Err(e) if e.failure_code().is_bad_onion() => {
                 return channel
@@ -124,6 +127,12 @@ impl Manager {
             // Not a forwarding node yet.
             Ok(peeled) => match peeled.hop {
                 PeeledHop::Forward { .. } => Err((peeled.shared_secret, Failure::UnknownNextPeer)),
+                PeeledHop::Final { .. } if over_dust => Err((
+                    peeled.shared_secret,
+                    Failure::TemporaryChannelFailure {
+                        channel_update: Vec::new(),
+                    },
+                )),
                 PeeledHop::Final { payload } => match FinalPayload::decode(&payload) {
                     Err(e) => Err((peeled.shared_secret, e.to_failure(&packet))),
                     Ok(payload) => match self.check_final(&add, &payload) {

@@ -213,3 +213,36 @@ fn the_funder_follows_the_fee_estimate() {
         10_000
     );
 }
+
+#[test]
+fn htlcs_over_the_dust_exposure_limit_are_failed_back() {
+    let mut sim = Sim::open_pair(7, CAPACITY, PUSH);
+    // Bob lets little sit in trimmed HTLCs: 1,000 sat.
+    sim.configure(BOB, |c| c.policy.max_dust_htlc_exposure = Msat(1_000_000));
+    sim.connect(ALICE, BOB);
+    sim.settle();
+    // Alice holds two dust-sized payments in flight at once (500 sat each
+    // is under the dust limit plus the HTLC fee), then a third.
+    let invoices: Vec<String> = (0..3).map(|_| sim.invoice(BOB, 600)).collect();
+    for invoice in &invoices {
+        sim.pay(ALICE, invoice);
+    }
+    sim.settle();
+    let paid = sim.payments(ALICE);
+    assert_eq!(paid.len(), 3);
+    let failed = paid
+        .iter()
+        .filter(|p| p.failure.as_deref() == Some("temporary_channel_failure"))
+        .count();
+    assert!(failed >= 1, "{paid:?}");
+    let (a, b) = (sim.channel(ALICE), sim.channel(BOB));
+    assert!(a.phase.commitments.is_quiescent() && b.phase.commitments.is_quiescent());
+    let succeeded = paid
+        .iter()
+        .filter(|p| p.state == PaymentState::Succeeded)
+        .count() as u64;
+    assert_eq!(
+        b.phase.commitments.local.spec.to_local,
+        Msat(PUSH.0 + succeeded * 600_000)
+    );
+}
