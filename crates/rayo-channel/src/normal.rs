@@ -426,6 +426,12 @@ pub struct Balances {
     pub outgoing_htlcs: Msat,
     /// Value in HTLCs the peer offered.
     pub incoming_htlcs: Msat,
+    /// The commitment's fee rate, sat per 1000 weight (an `update_fee`
+    /// changes it).
+    pub feerate_per_kw: u32,
+    /// The weight its fee is computed from: the base and every untrimmed
+    /// HTLC output (BOLT 3).
+    pub weight: u64,
 }
 
 impl Commitments {
@@ -1368,7 +1374,21 @@ impl Funded {
             Side::Remote => remote = remote.saturating_sub(fee),
         }
         let sum = |side| Msat(spec.offered_by(side).map(|h| h.amount.0).sum());
+        let format = CommitmentFormat::StaticRemoteKey;
+        let untrimmed = spec
+            .htlcs
+            .iter()
+            .filter(|h| {
+                !h.for_holder(Side::Local).is_trimmed(
+                    format,
+                    spec.feerate_per_kw,
+                    self.setup.local.dust_limit,
+                )
+            })
+            .count() as u64;
         Balances {
+            feerate_per_kw: spec.feerate_per_kw,
+            weight: format.commitment_base_weight() + format.htlc_output_weight() * untrimmed,
             local,
             remote,
             fee: fee.to_sat_floor(),

@@ -45,10 +45,6 @@ use crate::store::{SavedPeer, StoreError, StoreHandle};
 
 mod payments;
 
-/// The weight of a commitment transaction without HTLC outputs (BOLT 3),
-/// as lnd reports it.
-const COMMITMENT_WEIGHT: i64 = 724;
-
 /// What `getinfo` reports about the node itself.
 #[derive(Debug, Clone)]
 pub struct NodeInfo {
@@ -793,6 +789,7 @@ async fn list_channels(
         })
         .map(|(peer, channel)| {
             let (local, remote, fee) = channel.balances();
+            let balances = channel.phase.balances();
             let setup = &channel.phase.setup;
             let commitments = &channel.phase.commitments;
             let pending_htlcs = pending_htlcs(channel);
@@ -808,8 +805,8 @@ async fn list_channels(
                 local_balance: i64_of(local),
                 remote_balance: i64_of(remote),
                 commit_fee: i64_of(fee),
-                commit_weight: COMMITMENT_WEIGHT,
-                fee_per_kw: i64::from(setup.feerate_per_kw),
+                commit_weight: i64::try_from(balances.weight).unwrap_or(i64::MAX),
+                fee_per_kw: i64::from(balances.feerate_per_kw),
                 csv_delay: u32::from(setup.remote.to_self_delay),
                 private: !setup.announce,
                 initiator: setup.opener == Side::Local,
@@ -847,8 +844,9 @@ async fn pending_channels(State(api): State<Api>) -> ApiResult<PendingChannelsRe
                 response.pending_open_channels.push(PendingOpenChannel {
                     channel: pending_channel(&record.peer, channel),
                     commit_fee: i64_of(fee),
-                    commit_weight: COMMITMENT_WEIGHT,
-                    fee_per_kw: i64::from(channel.phase.setup.feerate_per_kw),
+                    commit_weight: i64::try_from(channel.phase.balances().weight)
+                        .unwrap_or(i64::MAX),
+                    fee_per_kw: i64::from(channel.phase.balances().feerate_per_kw),
                     funding_expiry_blocks: if channel.is_ours() {
                         0
                     } else {
