@@ -284,6 +284,12 @@ async fn serve_connection(
     app: axum::Router,
     mut stop: watch::Receiver<bool>,
 ) {
+    // rustls writes its session ticket and the first response separately:
+    // with Nagle's algorithm the response waits for the ticket's delayed
+    // ACK (about 40 ms on every new connection).
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(%peer, error = %e, "REST API: cannot set TCP_NODELAY");
+    }
     let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
     let tls = tokio::select! {
         result = handshake => match result {
