@@ -25,6 +25,7 @@ use crate::commitment::{
     CommitmentBuilder, CommitmentError, CommitmentFormat, CommitmentKeys, CommitmentTx,
     FeeShortfall, FundingOutput, Htlc, Side,
 };
+use crate::commitments::{Commitments, RemoteNext};
 use crate::establish::{
     check_accept_channel, check_open_channel, supported_channel_type, ChannelPolicy, Consequence,
     EstablishError,
@@ -32,7 +33,6 @@ use crate::establish::{
 use crate::keys::{
     derive_public_key, derive_revocation_public_key, ChannelKeys, KeyDerivationError,
 };
-use crate::normal::{Commitments, RemoteNext};
 use crate::scripts::funding_script_pubkey;
 use crate::spec::{CommitmentSpec, ReduceError};
 
@@ -644,7 +644,12 @@ impl Funded {
     ) -> Self {
         Self {
             channel_id: ChannelId::from_funding(&funding.txid, funding.vout as u16),
-            commitments: Commitments::new(&setup, remote_signature, remote_txid),
+            commitments: Commitments::new(
+                setup.initial_spec(),
+                remote_signature,
+                remote_txid,
+                setup.remote.points.first_per_commitment_point,
+            ),
             setup,
             funding,
             short_channel_id: None,

@@ -10,11 +10,14 @@
 //! * [`commitment`]: commitment and HTLC transactions (ordering, fees,
 //!   trimming, obscured commitment numbers) and their signatures.
 //! * [`spec`]: what a commitment holds, and how updates change it.
+//! * [`commitments`]: the dance's state (commitments, update lists,
+//!   revealed secrets).
 //! * [`normal`]: BOLT 2 normal operation, the commitment dance with HTLCs
 //!   and `update_fee`, and retransmission at reestablish.
 
 pub mod channel;
 pub mod commitment;
+pub mod commitments;
 pub mod establish;
 pub mod keys;
 pub mod normal;

@@ -20,8 +20,7 @@
 use bitcoin::constants::ChainHash;
 
 use crate::ids::ShortChannelId;
-use crate::message::{EncodeError, MAX_MESSAGE_LEN};
-use crate::ser::{DecodeError, Reader, WriteExt};
+use crate::ser::{DecodeError, EncodeError, Reader, WriteExt, MAX_MESSAGE_LEN};
 use crate::tlv::{check_unknown_stream, TlvReader, TlvWriter};
 
 /// Message type numbers of BOLT 7.

@@ -27,9 +27,6 @@ use crate::update::{
     UpdateFailMalformedHtlc, UpdateFee, UpdateFulfillHtlc,
 };
 
-/// The largest message the BOLT 8 transport carries.
-pub const MAX_MESSAGE_LEN: usize = 65535;
-
 /// The first of the BOLT 7 types Rayo knows but does not decode
 /// ([`Message::Gossip`]): `channel_announcement` (256).
 pub const GOSSIP_TYPES_START: u16 = 256;
@@ -198,13 +195,7 @@ pub enum Message {
     },
 }
 
-/// A message could not be encoded because a field is too long for its
-/// length prefix (or count), the whole exceeds [`MAX_MESSAGE_LEN`], or a
-/// per-item array does not have one entry per item (the gossip query flags,
-/// timestamps and checksums).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("message cannot be encoded: too long, or its arrays disagree")]
-pub struct EncodeError;
+pub use crate::ser::{EncodeError, MAX_MESSAGE_LEN};
 
 impl Message {
     /// The two-byte type of this message.

@@ -372,6 +372,17 @@ pub fn encode_signed_minimal(v: i64) -> Vec<u8> {
     }
 }
 
+/// The largest message the BOLT 8 transport carries.
+pub const MAX_MESSAGE_LEN: usize = 65535;
+
+/// A message could not be encoded because a field is too long for its
+/// length prefix (or count), the whole exceeds [`MAX_MESSAGE_LEN`], or a
+/// per-item array does not have one entry per item (the gossip query flags,
+/// timestamps and checksums).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("message cannot be encoded: too long, or its arrays disagree")]
+pub struct EncodeError;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,8 +15,7 @@ use bitcoin::Txid;
 use crate::amount::Msat;
 use crate::establish::{read_txid, WireWrite};
 use crate::ids::ChannelId;
-use crate::message::EncodeError;
-use crate::ser::{DecodeError, Reader, WriteExt};
+use crate::ser::{DecodeError, EncodeError, Reader, WriteExt};
 use crate::tlv::{check_unknown_stream, TlvReader, TlvWriter};
 
 /// Message type numbers of BOLT 2 normal operation.
